@@ -1,0 +1,159 @@
+"""
+The public Python API of openedx-microcred: the only module other code should import.
+
+Functions take keyword-only arguments and return plain, frozen data objects (never model
+instances), so callers cannot couple to the schema.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from uuid import UUID
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from . import completions, programs, rules
+from .definitions import ProgramDefinitionError
+from .models import Credential, ProgramProgress
+from .programs import ProgramNotFound
+
+__all__ = [
+    "ProgramDefinitionError",
+    "ProgramNotFound",
+    "UnknownLearner",
+    "CredentialData",
+    "ProgramProgressData",
+    "RequirementData",
+    "import_program",
+    "import_programs",
+    "export_program",
+    "record_external_achievement",
+    "get_progress",
+    "get_credentials",
+]
+
+
+class UnknownLearner(LookupError):
+    """No user has the given id."""
+
+
+@dataclass(frozen=True)
+class RequirementData:
+    """A satisfied requirement: ``path`` in the tree (``""`` is the root), what it is."""
+
+    path: str
+    kind: str  # "group", "course", "program" or "external"
+    key: str  # course key, programme id or external id ("" for groups)
+    title: str
+
+
+@dataclass(frozen=True)
+class ProgramProgressData:
+    """A learner's standing in one programme."""
+
+    program_id: str
+    title: str
+    version: int
+    complete: bool
+    credits_earned: Decimal
+    credits_required: Decimal
+    satisfied: tuple[RequirementData, ...]
+
+
+@dataclass(frozen=True)
+class CredentialData:
+    """A credential a learner holds or held."""
+
+    uuid: UUID
+    program_id: str
+    title: str
+    version: int
+    status: str  # "awarded", "revoked" or "expired"
+    issued_at: datetime
+    expires_at: datetime | None
+    credits_earned: Decimal
+
+
+def import_program(xml: bytes | str, *, publish: bool = True) -> str:
+    """Import a programme definition (DESIGN §3 XML); return its programme id.
+
+    A new immutable version is created unless ``xml`` equals the latest version. Raises
+    ``ProgramDefinitionError`` naming the line and problem for invalid input.
+    """
+    return programs.import_program(xml, publish=publish).program.program_id
+
+
+def import_programs(xmls: list[bytes | str], *, publish: bool = True) -> list[str]:
+    """Import several definitions in dependency order (stacked programmes last); all or nothing."""
+    return [version.program.program_id for version in programs.import_programs(xmls, publish=publish)]
+
+
+def export_program(program_id: str) -> str:
+    """The canonical XML of a programme's published version. Raises ``ProgramNotFound``."""
+    return programs.export_program(program_id)
+
+
+def record_external_achievement(*, user_id: int, external_id: str, achieved_at: datetime,
+                                evidence_url: str | None = None) -> None:
+    """Record that a learner achieved ``external_id`` (for ``<external>`` requirements).
+
+    Recording again keeps the earliest time. Programmes containing ``external_id`` are
+    re-evaluated after the transaction commits. Raises ``UnknownLearner`` or ``ValueError``.
+    """
+    external_id = (external_id or "").strip()
+    if not external_id or len(external_id) > 255:
+        raise ValueError("external_id must be 1 to 255 characters")
+    if achieved_at.tzinfo is None:
+        raise ValueError("achieved_at must be timezone-aware")
+    if not get_user_model().objects.filter(pk=user_id).exists():
+        raise UnknownLearner(user_id)
+    from .tasks import enqueue_evaluation
+
+    with transaction.atomic():
+        completions.record_external(user_id=user_id, external_id=external_id,
+                                    achieved_at=achieved_at, evidence_url=evidence_url or "")
+        transaction.on_commit(lambda: enqueue_evaluation(user_id, external_id=external_id))
+
+
+def get_progress(*, user_id: int) -> list[ProgramProgressData]:
+    """The learner's progress in every programme they have started, by programme id."""
+    rows = (ProgramProgress.objects.filter(user_id=user_id)
+            .select_related("program", "version").order_by("program__program_id"))
+    return [_progress_data(row) for row in rows]
+
+
+def get_credentials(*, user_id: int) -> list[CredentialData]:
+    """Every credential the learner holds or held, newest first."""
+    rows = (Credential.objects.filter(user_id=user_id).select_related("program", "version")
+            .order_by("-issued_at", "-pk"))
+    return [
+        CredentialData(
+            uuid=row.uuid, program_id=row.program.program_id, title=row.version.title,
+            version=row.version.number, status=row.current_status(), issued_at=row.issued_at,
+            expires_at=row.expires_at, credits_earned=row.credits_earned,
+        )
+        for row in rows
+    ]
+
+
+def _progress_data(row: ProgramProgress) -> ProgramProgressData:
+    definition = programs.definition_for(row.version_id)
+    nodes = dict(rules.iter_nodes(definition.requirements))
+    return ProgramProgressData(
+        program_id=row.program.program_id, title=definition.title, version=row.version.number,
+        complete=row.complete, credits_earned=row.credits_earned,
+        credits_required=definition.credits,
+        satisfied=tuple(_requirement(path, nodes[path]) for path in row.satisfied if path in nodes),
+    )
+
+
+def _requirement(path: str, node: rules.Node) -> RequirementData:
+    if isinstance(node, rules.Group):
+        return RequirementData(path, "group", "", node.title)
+    if isinstance(node, rules.CourseLeaf):
+        return RequirementData(path, "course", node.key, node.title)
+    if isinstance(node, rules.ProgramLeaf):
+        return RequirementData(path, "program", node.ref, node.title)
+    return RequirementData(path, "external", node.id, node.title)

@@ -1,0 +1,31 @@
+"""
+The one accessor for MICROCRED_* settings: defaults in ``settings.common``, validation here.
+
+A bad value raises ``ImproperlyConfigured`` naming the setting.
+"""
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from .settings.common import DEFAULTS
+
+_VALIDATORS = {
+    "MICROCRED_REVOKE_ON_REGRESSION": lambda v: isinstance(v, bool),
+    "MICROCRED_PLATFORM_BACKEND": lambda v: isinstance(v, str) and "." in v,
+    "MICROCRED_MAX_DEFINITION_BYTES": lambda v: isinstance(v, int) and v > 0,
+    "MICROCRED_BACKFILL_BATCH_SIZE": lambda v: isinstance(v, int) and v > 0,
+    "MICROCRED_TASK_MAX_RETRIES": lambda v: isinstance(v, int) and v >= 0,
+}
+
+
+def setting(name: str) -> Any:
+    """Return the value of MICROCRED_* setting ``name`` (its default when unset).
+
+    Raises ``ImproperlyConfigured`` when the value is invalid, ``KeyError`` for an unknown name.
+    """
+    default = DEFAULTS[name]
+    value = getattr(settings, name, default)
+    if not _VALIDATORS[name](value):
+        raise ImproperlyConfigured(f"{name} has an invalid value: {value!r}")
+    return value

@@ -1,0 +1,21 @@
+"""
+Programme definitions: the XML contract of DESIGN §3.
+
+``parse_program(xml)`` validates (XML Schema + semantic checks) through a hardened parser and
+returns a ``ProgramDefinition``; ``serialize_program(definition)`` writes the canonical XML back.
+Both are pure (no database): checks that need other programmes (unknown ``ref``, cycles across
+programmes) are made by the importer in ``openedx_microcred.programs``, with the lines that
+``parse_program_with_lines`` returns in ``ParsedProgram.ref_lines``.
+"""
+from .errors import ProgramDefinitionError
+from .hardened import MAX_BYTES
+from .model import Issuer, Level, ProgramDefinition
+from .parser import ParsedProgram, parse_program, parse_program_with_lines
+from .schema import schema_bytes
+from .serializer import serialize_program
+
+__all__ = [
+    "ProgramDefinitionError", "ProgramDefinition", "Issuer", "Level",
+    "MAX_BYTES", "ParsedProgram", "parse_program", "parse_program_with_lines",
+    "schema_bytes", "serialize_program",
+]

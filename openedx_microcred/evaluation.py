@@ -1,0 +1,219 @@
+"""
+Evaluating one learner: load their record once, run the pure rules for every programme an event
+can affect, store progress, issue or revoke credentials, and climb to parent programmes.
+
+Concurrency: the whole evaluation of a learner runs in one transaction that first locks the
+learner's ``LearnerLock`` row (``SELECT … FOR UPDATE``), so two workers evaluating the same learner
+take turns and the second one reads what the first committed. The one-active-credential database
+constraint backs this up. On SQLite (no row locks) the database serialises writers itself.
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from . import issuance, rules
+from .conf import setting
+from .models import (
+    CourseCompletion,
+    Credential,
+    ExternalAchievement,
+    LearnerLock,
+    Program,
+    ProgramLeafIndex,
+    ProgramProgress,
+)
+from .programs import course_index_key, definition_for
+
+
+@dataclass
+class Outcome:
+    """What one ``evaluate_learner`` call did (for callers, logs and tests)."""
+
+    evaluated: list[str] = dataclasses.field(default_factory=list)
+    issued: list[str] = dataclasses.field(default_factory=list)
+    revoked: list[str] = dataclasses.field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    pk: int
+    program_id: str
+    version_id: int
+
+
+def evaluate_learner(user_id: int, *, course_key: str | None = None,
+                     external_id: str | None = None,
+                     program_ids: Iterable[str] = ()) -> Outcome:
+    """Re-evaluate ``user_id`` against the published programmes the given facts can affect.
+
+    With no ``course_key``, ``external_id`` or ``program_ids``, every programme reachable from the
+    learner's completions and achievements is evaluated (backfill). Idempotent: running it twice,
+    or concurrently, leaves the same state and at most one active credential per programme.
+    """
+    outcome = Outcome()
+    with transaction.atomic():
+        _lock_learner(user_id)
+        record, completion_ids = load_record(user_id)
+        if course_key is None and external_id is None and not program_ids:
+            candidates = _candidates_for_record(record)
+        else:
+            candidates = _candidates(course_key=course_key, external_id=external_id,
+                                     program_ids=program_ids)
+        queue = deque(candidates)
+        progress = _progress_rows(user_id, [c.pk for c in candidates])
+        seen: set[str] = set()
+        while queue:
+            candidate = queue.popleft()
+            if candidate.program_id in seen:
+                continue
+            seen.add(candidate.program_id)
+            changed = _evaluate_one(user_id, candidate, record, completion_ids,
+                                    progress.get(candidate.pk), outcome)
+            if changed:
+                record = _with_credentials(user_id, record)
+                parents = _candidates(program_ids=[candidate.program_id], parents=True)
+                progress.update(_progress_rows(user_id, [p.pk for p in parents]))
+                for parent in parents:
+                    seen.discard(parent.program_id)
+                queue.extend(parents)
+    return outcome
+
+
+def load_record(user_id: int) -> tuple[rules.LearnerRecord, dict[str, int]]:
+    """The learner's facts for the rules, and completion ids by counted course key."""
+    courses: list[rules.CourseResult] = []
+    completion_ids: dict[str, int] = {}
+    rows = CourseCompletion.objects.filter(user_id=user_id).values_list(
+        "pk", "counted_key", "org", "number", "passing", "passed_at", "grade",
+        "certificate_status", "certificate_mode", "certificate_at")
+    for pk, key, org, number, passing, passed_at, grade, cert, mode, cert_at in rows:
+        completion_ids.setdefault(key, pk)
+        courses.append(rules.CourseResult(
+            course_key=key, org=org, number=number, run=key.rsplit("+", 1)[-1],
+            passing=bool(passing), passed_at=passed_at, grade=grade,
+            certificate=cert in issuance.EARNED_CERTIFICATE_STATUSES, certificate_mode=mode,
+            certificate_at=cert_at,
+        ))
+    externals = dict(ExternalAchievement.objects.filter(user_id=user_id)
+                     .values_list("external_id", "achieved_at"))
+    record = rules.LearnerRecord(courses=tuple(courses), credentials=_active_credentials(user_id),
+                                 externals=externals)
+    return record, completion_ids
+
+
+def _with_credentials(user_id: int, record: rules.LearnerRecord) -> rules.LearnerRecord:
+    return dataclasses.replace(record, credentials=_active_credentials(user_id))
+
+
+def _active_credentials(user_id: int) -> dict:
+    return dict(Credential.objects.filter(user_id=user_id, active=True)
+                .values_list("program__program_id", "issued_at"))
+
+
+def _lock_learner(user_id: int) -> None:
+    if not connection.features.has_select_for_update:
+        return
+    LearnerLock.objects.bulk_create([LearnerLock(user_id=user_id)], ignore_conflicts=True)
+    list(LearnerLock.objects.select_for_update().filter(user_id=user_id).values_list("pk"))
+
+
+def _candidates(*, course_key: str | None = None, external_id: str | None = None,
+                program_ids: Iterable[str] = (), parents: bool = False) -> list[_Candidate]:
+    """Published programmes containing the course / external id, or the given (or parent) ones."""
+    query = Q()
+    if course_key:
+        org, number = _org_number(course_key)
+        query |= Q(kind=ProgramLeafIndex.COURSE_RUN, key=course_key)
+        query |= Q(kind=ProgramLeafIndex.COURSE, key=course_index_key(org, number))
+    if external_id:
+        query |= Q(kind=ProgramLeafIndex.EXTERNAL, key=external_id)
+    program_ids = list(program_ids)
+    if program_ids and parents:
+        query |= Q(kind=ProgramLeafIndex.PROGRAM, key__in=program_ids)
+    rows: set[tuple] = set()
+    if query:
+        rows |= set(ProgramLeafIndex.objects.filter(query, program__published_version__isnull=False)
+                    .values_list("program_id", "program__program_id",
+                                 "program__published_version_id"))
+    if program_ids and not parents:
+        rows |= set(Program.objects.filter(program_id__in=program_ids,
+                                           published_version__isnull=False)
+                    .values_list("pk", "program_id", "published_version_id"))
+    return [_Candidate(*row) for row in sorted(rows, key=lambda r: r[1])]
+
+
+def _candidates_for_record(record: rules.LearnerRecord) -> list[_Candidate]:
+    keys = Q(kind=ProgramLeafIndex.COURSE_RUN, key__in=[c.course_key for c in record.courses])
+    keys |= Q(kind=ProgramLeafIndex.COURSE,
+              key__in=[course_index_key(c.org, c.number) for c in record.courses])
+    keys |= Q(kind=ProgramLeafIndex.EXTERNAL, key__in=list(record.externals))
+    keys |= Q(kind=ProgramLeafIndex.PROGRAM, key__in=list(record.credentials))
+    rows = set(ProgramLeafIndex.objects.filter(keys, program__published_version__isnull=False)
+               .values_list("program_id", "program__program_id", "program__published_version_id"))
+    return [_Candidate(*row) for row in sorted(rows, key=lambda r: r[1])]
+
+
+def _org_number(course_key: str) -> tuple[str, str]:
+    """``org`` and ``number`` of a ``course-v1:ORG+NUMBER+RUN`` key (no opaque-keys parse: hot path)."""
+    body = course_key.split(":", 1)[-1]
+    parts = body.split("+")
+    if len(parts) >= 3:
+        return parts[0], parts[1]
+    from opaque_keys.edx.keys import CourseKey  # old-style or unusual keys: parse properly
+
+    key = CourseKey.from_string(course_key)
+    return key.org, key.course
+
+
+def _progress_rows(user_id: int, program_pks: list[int]) -> dict[int, ProgramProgress]:
+    if not program_pks:
+        return {}
+    return {p.program_id: p for p in ProgramProgress.objects.filter(
+        user_id=user_id, program_id__in=program_pks)}
+
+
+def _evaluate_one(user_id: int, candidate: _Candidate, record: rules.LearnerRecord,
+                  completion_ids: dict[str, int], progress: ProgramProgress | None,
+                  outcome: Outcome) -> bool:
+    """Evaluate one programme; return True when a credential was issued or revoked."""
+    definition = definition_for(candidate.version_id)
+    result = rules.evaluate(definition.rules, record)
+    outcome.evaluated.append(candidate.program_id)
+    _store_progress(user_id, candidate, result, progress)
+    active = candidate.program_id in record.credentials
+    if result.complete and not active:
+        credential = issuance.issue(user_id=user_id, program_pk=candidate.pk,
+                                    version_id=candidate.version_id, definition=definition,
+                                    evaluation=result, completion_ids=completion_ids)
+        if credential is not None:
+            outcome.issued.append(candidate.program_id)
+            return True
+    elif not result.complete and active and setting("MICROCRED_REVOKE_ON_REGRESSION"):
+        if issuance.revoke_active(user_id=user_id, program_pk=candidate.pk,
+                                  reason="requirements no longer met"):
+            outcome.revoked.append(candidate.program_id)
+            return True
+    return False
+
+
+def _store_progress(user_id: int, candidate: _Candidate, result: rules.Evaluation,
+                    progress: ProgramProgress | None) -> None:
+    values = {"version_id": candidate.version_id, "complete": result.complete,
+              "credits_earned": result.credits_earned, "satisfied": list(result.satisfied),
+              "evaluated_at": timezone.now()}
+    if progress is not None:
+        if (progress.version_id == candidate.version_id and progress.complete == result.complete
+                and progress.credits_earned == result.credits_earned
+                and progress.satisfied == values["satisfied"]):
+            return  # unchanged: no write
+        ProgramProgress.objects.filter(pk=progress.pk).update(**values)
+        return
+    ProgramProgress.objects.update_or_create(user_id=user_id, program_id=candidate.pk,
+                                             defaults=values)

@@ -1,0 +1,92 @@
+"""
+Issuing and revoking credentials.
+
+``issue`` runs inside the caller's evaluation transaction: the credential row and everything that
+must exist with it are written together or not at all. DO NOT call registries or other services
+from here: whatever leaves the LMS is written as rows in the same transaction and delivered by
+tasks afterwards.
+"""
+from __future__ import annotations
+
+import calendar
+import logging
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from . import rules
+from .definitions import ProgramDefinition
+from .models import Credential
+
+log = logging.getLogger(__name__)
+
+# edx-platform's CertificateStatuses for an earned certificate.
+EARNED_CERTIFICATE_STATUSES = frozenset({"downloadable"})
+
+
+def issue(*, user_id: int, program_pk: int, version_id: int, definition: ProgramDefinition,
+          evaluation: rules.Evaluation, completion_ids: dict[str, int]) -> Credential | None:
+    """Issue the learner's credential for a programme they have just completed.
+
+    Returns the new credential, or None when an active one already exists (a concurrent
+    evaluation won the race: the database constraint decided).
+    """
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            credential = Credential.objects.create(
+                user_id=user_id, program_id=program_pk, version_id=version_id, issued_at=now,
+                expires_at=_add_months(now, definition.valid_months),
+                credits_earned=evaluation.credits_earned,
+                evidence=[_evidence_json(item) for item in evaluation.evidence],
+            )
+    except IntegrityError:
+        log.info("microcred: user %s already holds a credential for programme %s",
+                 user_id, definition.id)
+        return None
+    counted = [completion_ids[item.key] for item in evaluation.evidence
+               if item.kind == "course" and item.key in completion_ids]
+    if counted:
+        credential.completions.add(*counted)
+    log.info("microcred: issued %s to user %s for %s", credential.uuid, user_id, definition.id)
+    return credential
+
+
+def revoke(credential: Credential, *, reason: str) -> bool:
+    """Revoke ``credential``; return False when it was not awarded (already revoked/expired)."""
+    updated = Credential.objects.filter(pk=credential.pk, status=Credential.AWARDED).update(
+        status=Credential.REVOKED, active=None, revoked_at=timezone.now(),
+        revocation_reason=reason[:255])
+    if updated:
+        credential.refresh_from_db()
+        log.info("microcred: revoked %s: %s", credential.uuid, reason)
+    return bool(updated)
+
+
+def revoke_active(*, user_id: int, program_pk: int, reason: str) -> bool:
+    """Revoke the learner's active credential for a programme, if any."""
+    credential = Credential.objects.filter(user_id=user_id, program_id=program_pk,
+                                           active=True).first()
+    return credential is not None and revoke(credential, reason=reason)
+
+
+def _evidence_json(item: rules.Evidence) -> dict:
+    return {
+        "path": item.path, "kind": item.kind, "key": item.key, "credits": str(item.credits),
+        "achieved_at": item.achieved_at.isoformat() if item.achieved_at else None,
+        "grade": item.grade,
+    }
+
+
+def _add_months(when: datetime, months: int | None) -> datetime | None:
+    """``when`` plus ``months`` calendar months (day clamped to the month's end), or None."""
+    if not months:
+        return None
+    month_index = when.month - 1 + months
+    year, month = when.year + month_index // 12, month_index % 12 + 1
+    day = min(when.day, calendar.monthrange(year, month)[1])
+    return when.replace(year=year, month=month, day=day)
+
+
+__all__ = ["issue", "revoke", "revoke_active", "EARNED_CERTIFICATE_STATUSES"]

@@ -1,0 +1,247 @@
+"""
+Database models.
+
+DO NOT put business rules here: requirement evaluation lives in ``rules`` (pure), issuance in
+``issuance``. Models hold state and the database constraints that keep it consistent:
+
+* a published ``ProgramVersion`` is immutable (``save`` refuses to change it);
+* at most one active credential per (learner, programme) is a UNIQUE constraint over
+  ``(user, program, active)`` where ``active`` is True or NULL — NULLs never collide, and unlike a
+  conditional constraint this works on MySQL/MariaDB, which has no partial indexes.
+"""
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class ImmutableVersionError(Exception):
+    """Raised when code tries to change a published programme version."""
+
+
+class Program(models.Model):
+    """A micro-programme; its definitions live in ``ProgramVersion`` rows."""
+
+    program_id = models.SlugField(max_length=100, unique=True, help_text=_("The XML id."))
+    org = models.CharField(max_length=255, db_index=True)
+    published_version = models.ForeignKey(
+        "ProgramVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text=_("The version learners are evaluated against."),
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.program_id
+
+
+class ProgramVersion(models.Model):
+    """One version of a programme definition; immutable once published."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    STATUS_CHOICES = [(DRAFT, _("Draft")), (PUBLISHED, _("Published"))]
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    status = models.CharField(max_length=16, choices=STATUS_CHOICES, default=DRAFT)
+    definition_xml = models.TextField(help_text=_("The canonical XML definition."))
+    title = models.CharField(max_length=500)
+    credits = models.DecimalField(max_digits=9, decimal_places=3)
+    created = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["program", "number"], name="microcred_version_number"),
+        ]
+        ordering = ["program", "number"]
+
+    def __str__(self) -> str:
+        return f"{self.program.program_id} v{self.number} ({self.status})"
+
+    def save(self, *args, **kwargs):
+        """Save, refusing any change to a version that is already published in the database."""
+        if self.pk and ProgramVersion.objects.filter(pk=self.pk, status=self.PUBLISHED).exists():
+            raise ImmutableVersionError(f"{self} is published and cannot change")
+        super().save(*args, **kwargs)
+
+
+class ProgramLeafIndex(models.Model):
+    """Which published programmes a course, programme or external achievement can affect.
+
+    Derived from the published version and rebuilt when a version is published; the evaluate task
+    finds candidate programmes with one indexed query.
+    """
+
+    COURSE = "course"  # key: "org+number" (any run)
+    COURSE_RUN = "course-run"  # key: the exact course key
+    PROGRAM = "program"  # key: a programme id
+    EXTERNAL = "external"  # key: an external id or "badge:<template uuid>"
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="leaf_index")
+    kind = models.CharField(max_length=16)
+    key = models.CharField(max_length=255)
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "key"], name="microcred_leaf_lookup")]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "kind", "key"], name="microcred_leaf_unique"),
+        ]
+
+
+class CourseCompletion(models.Model):
+    """A learner's latest known standing in one course run.
+
+    Written only by ``completions.record_*`` upserts, each facet (passing, grade, certificate)
+    ordered by its own event time: an older event never overwrites newer state.
+    """
+
+    # No database FK constraint: the receiver's single upsert must not be able to fail inside the
+    # LMS's transaction. Django still cascades the delete when a user is removed.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="+", db_constraint=False)
+    course_key = models.CharField(max_length=255, help_text=_("The run as reported (CCX or not)."))
+    counted_key = models.CharField(max_length=255, help_text=_("The run that counts (CCX → master)."))
+    org = models.CharField(max_length=255)
+    number = models.CharField(max_length=255)
+    passing = models.BooleanField(null=True)
+    passed_at = models.DateTimeField(null=True, blank=True)
+    passing_event_at = models.DateTimeField(null=True, blank=True)
+    grade = models.FloatField(null=True, blank=True)
+    grade_event_at = models.DateTimeField(null=True, blank=True)
+    certificate_status = models.CharField(max_length=32, null=True, blank=True)
+    certificate_mode = models.CharField(max_length=64, null=True, blank=True)
+    certificate_at = models.DateTimeField(null=True, blank=True)
+    certificate_event_at = models.DateTimeField(null=True, blank=True)
+    modified = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "course_key"], name="microcred_completion_run"),
+        ]
+        indexes = [models.Index(fields=["org", "number"], name="microcred_completion_course")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.course_key}"
+
+
+class ExternalAchievement(models.Model):
+    """An achievement outside the LMS: recorded by staff, or a badge from the credentials service."""
+
+    STAFF = "staff"
+    BADGE = "badge"
+
+    # No database FK constraint, as for ``CourseCompletion`` (written by a receiver).
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+                             db_constraint=False)
+    external_id = models.CharField(max_length=255)
+    achieved_at = models.DateTimeField()
+    evidence_url = models.URLField(max_length=1000, blank=True, default="")
+    source = models.CharField(max_length=16, default=STAFF)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "external_id"], name="microcred_external_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.external_id}"
+
+
+class ProgramProgress(models.Model):
+    """The latest evaluation of one learner against one programme."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="progress")
+    version = models.ForeignKey(ProgramVersion, on_delete=models.PROTECT, related_name="+")
+    complete = models.BooleanField(default=False)
+    credits_earned = models.DecimalField(max_digits=9, decimal_places=3, default=0)
+    satisfied = models.JSONField(default=list, help_text=_("Paths of the satisfied requirements."))
+    evaluated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "program"], name="microcred_progress_once"),
+        ]
+        verbose_name_plural = "program progress"
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.program_id} {'complete' if self.complete else 'in progress'}"
+
+
+class Credential(models.Model):
+    """What a learner earned: against which programme version, when, from which completions."""
+
+    AWARDED = "awarded"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+    STATUS_CHOICES = [(AWARDED, _("Awarded")), (REVOKED, _("Revoked")), (EXPIRED, _("Expired"))]
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="credentials")
+    version = models.ForeignKey(ProgramVersion, on_delete=models.PROTECT, related_name="credentials")
+    status = models.CharField(max_length=16, choices=STATUS_CHOICES, default=AWARDED)
+    # True while the credential holds the learner's one active slot for the programme, else NULL.
+    active = models.BooleanField(null=True, default=True, editable=False)
+    issued_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revocation_reason = models.CharField(max_length=255, blank=True, default="")
+    credits_earned = models.DecimalField(max_digits=9, decimal_places=3)
+    evidence = models.JSONField(default=list, help_text=_("The satisfied requirements that counted."))
+    completions = models.ManyToManyField(CourseCompletion, related_name="credentials", blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "program", "active"],
+                                    name="microcred_one_active_credential"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.uuid} {self.program_id} {self.status}"
+
+    def current_status(self, now=None) -> str:
+        """``status``, reporting an awarded credential past ``expires_at`` as expired."""
+        now = now or timezone.now()
+        if self.status == self.AWARDED and self.expires_at and self.expires_at <= now:
+            return self.EXPIRED
+        return self.status
+
+
+class LearnerLock(models.Model):
+    """One row per learner, locked (``SELECT … FOR UPDATE``) while the learner is evaluated."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="+", db_constraint=False)
+
+    def __str__(self) -> str:
+        return str(self.user_id)
+
+
+class RejectedEvent(models.Model):
+    """An event payload a receiver could not use: kept for operators instead of raising."""
+
+    event_type = models.CharField(max_length=255)
+    event_id = models.CharField(max_length=64, blank=True, default="")
+    reason = models.CharField(max_length=500)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.event_type}: {self.reason}"
+
+
+class BackfillCheckpoint(models.Model):
+    """Where an interrupted ``microcred_backfill`` run resumes."""
+
+    name = models.CharField(max_length=120, unique=True)
+    last_user_id = models.BigIntegerField(default=0)
+    updated = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.last_user_id}"

@@ -1,0 +1,30 @@
+"""
+edx-platform backend: used inside the LMS/Studio (``MICROCRED_PLATFORM_BACKEND``).
+
+Imports of platform modules happen inside the functions so that this module can be imported
+(and its absence of side effects checked) without edx-platform installed.
+"""
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+
+
+def get_user_display_name(user_id: int) -> str:
+    """The profile name (``UserProfile.name``), else the username."""
+    from common.djangoapps.student.models import UserProfile  # pylint: disable=import-error
+
+    name = UserProfile.objects.filter(user_id=user_id).values_list("name", flat=True).first()
+    if name:
+        return name
+    return get_user_model().objects.filter(pk=user_id).values_list("username", flat=True).first() or ""
+
+
+def get_user_email(user_id: int) -> str:
+    """The account email."""
+    return get_user_model().objects.filter(pk=user_id).values_list("email", flat=True).first() or ""
+
+
+def get_lms_root_url() -> str:
+    """The LMS root URL from the platform's settings."""
+    return settings.LMS_ROOT_URL

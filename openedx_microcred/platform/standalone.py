@@ -1,0 +1,23 @@
+"""Standalone backend: Django's auth user and settings, for the sandbox and tests."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+
+
+def get_user_display_name(user_id: int) -> str:
+    """``first last`` when set, else the username ("" for an unknown id)."""
+    user = get_user_model().objects.filter(pk=user_id).first()
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()
+
+
+def get_user_email(user_id: int) -> str:
+    """The user's email ("" for an unknown id)."""
+    return get_user_model().objects.filter(pk=user_id).values_list("email", flat=True).first() or ""
+
+
+def get_lms_root_url() -> str:
+    """``settings.LMS_ROOT_URL`` when configured."""
+    return getattr(settings, "LMS_ROOT_URL", "")

@@ -1,0 +1,13 @@
+"""Sandbox URLs: the admin, a home page, and the plugin's URLs from its entry point."""
+import os
+
+from django.contrib import admin
+from django.urls import path
+from edx_django_utils.plugins import get_plugin_url_patterns
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("admin/", admin.site.urls),
+] + get_plugin_url_patterns(os.environ.get("MICROCRED_PROJECT_TYPE", "lms.djangoapp"))
