@@ -87,7 +87,8 @@ def import_program(xml: bytes | str, *, publish: bool = True) -> str:
 
 def import_programs(xmls: list[bytes | str], *, publish: bool = True) -> list[str]:
     """Import several definitions in dependency order (stacked programmes last); all or nothing."""
-    return [version.program.program_id for version in programs.import_programs(xmls, publish=publish)]
+    versions = programs.import_programs(xmls, publish=publish)
+    return [version.program.program_id for version in versions]
 
 
 def export_program(program_id: str) -> str:

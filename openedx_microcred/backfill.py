@@ -89,10 +89,12 @@ def _learner_ids(program_id: str | None, after: int = 0):
     completions in its courses, its external achievements, credentials of programmes it stacks.
     """
     completions, externals, credentials = _fact_filters(program_id)
+    # DISTINCT on each part as well: Django drops parts that can match nothing (``pk__in=[]``),
+    # and a lone remaining part would otherwise not be de-duplicated by UNION.
     parts = [
-        CourseCompletion.objects.filter(completions, user_id__gt=after).values_list("user_id"),
-        ExternalAchievement.objects.filter(externals, user_id__gt=after).values_list("user_id"),
-        Credential.objects.filter(credentials, user_id__gt=after).values_list("user_id"),
+        model.objects.filter(condition, user_id__gt=after).values_list("user_id").distinct()
+        for model, condition in ((CourseCompletion, completions), (ExternalAchievement, externals),
+                                 (Credential, credentials))
     ]
     return parts[0].union(*parts[1:]).order_by("user_id")
 

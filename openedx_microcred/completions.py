@@ -120,7 +120,8 @@ def _upsert_sql(vendor: str, facet: Facet, columns: tuple[str, ...]) -> str:
 def _on_conflict_sql(facet: Facet, columns: tuple[str, ...]) -> str:
     """SQLite ≥ 3.24 and PostgreSQL: a conditional ``ON CONFLICT … DO UPDATE … WHERE``."""
     sets = [f"{col} = {expr.format(old=_TABLE, new='excluded')}" for col, expr in facet.assignments]
-    sets += [f"{facet.event_column} = excluded.{facet.event_column}", "modified = excluded.modified"]
+    sets.append(f"{facet.event_column} = excluded.{facet.event_column}")
+    sets.append("modified = excluded.modified")
     return (
         f"INSERT INTO {_TABLE} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "
         f"ON CONFLICT ({', '.join(_KEY_COLUMNS)}) DO UPDATE SET {', '.join(sets)} "

@@ -161,7 +161,10 @@ def _candidates_for_record(record: rules.LearnerRecord) -> list[_Candidate]:
 
 
 def _org_number(course_key: str) -> tuple[str, str]:
-    """``org`` and ``number`` of a ``course-v1:ORG+NUMBER+RUN`` key (no opaque-keys parse: hot path)."""
+    """``org`` and ``number`` of a ``course-v1:ORG+NUMBER+RUN`` key.
+
+    A string split, not an opaque-keys parse: this is on the hot path of every evaluation.
+    """
     body = course_key.split(":", 1)[-1]
     parts = body.split("+")
     if len(parts) >= 3:
@@ -169,7 +172,7 @@ def _org_number(course_key: str) -> tuple[str, str]:
     from opaque_keys.edx.keys import CourseKey  # old-style or unusual keys: parse properly
 
     key = CourseKey.from_string(course_key)
-    return key.org, key.course
+    return str(key.org), str(key.course)
 
 
 def _progress_rows(user_id: int, program_pks: list[int]) -> dict[int, ProgramProgress]:
@@ -195,11 +198,11 @@ def _evaluate_one(user_id: int, candidate: _Candidate, record: rules.LearnerReco
         if credential is not None:
             outcome.issued.append(candidate.program_id)
             return True
-    elif not result.complete and active and setting("MICROCRED_REVOKE_ON_REGRESSION"):
-        if issuance.revoke_active(user_id=user_id, program_pk=candidate.pk,
-                                  reason="requirements no longer met"):
-            outcome.revoked.append(candidate.program_id)
-            return True
+    elif (not result.complete and active and setting("MICROCRED_REVOKE_ON_REGRESSION")
+          and issuance.revoke_active(user_id=user_id, program_pk=candidate.pk,
+                                     reason="requirements no longer met")):
+        outcome.revoked.append(candidate.program_id)
+        return True
     return False
 
 

@@ -89,8 +89,12 @@ class ProgramLeafIndex(models.Model):
     class Meta:
         indexes = [models.Index(fields=["kind", "key"], name="microcred_leaf_lookup")]
         constraints = [
-            models.UniqueConstraint(fields=["program", "kind", "key"], name="microcred_leaf_unique"),
+            models.UniqueConstraint(fields=["program", "kind", "key"],
+                                    name="microcred_leaf_unique"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.program_id} {self.kind} {self.key}"
 
 
 class CourseCompletion(models.Model):
@@ -105,7 +109,8 @@ class CourseCompletion(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                              related_name="+", db_constraint=False)
     course_key = models.CharField(max_length=255, help_text=_("The run as reported (CCX or not)."))
-    counted_key = models.CharField(max_length=255, help_text=_("The run that counts (CCX → master)."))
+    counted_key = models.CharField(max_length=255,
+                                   help_text=_("The run that counts (CCX → master)."))
     org = models.CharField(max_length=255)
     number = models.CharField(max_length=255)
     passing = models.BooleanField(null=True)
@@ -130,7 +135,7 @@ class CourseCompletion(models.Model):
 
 
 class ExternalAchievement(models.Model):
-    """An achievement outside the LMS: recorded by staff, or a badge from the credentials service."""
+    """An achievement outside the LMS: recorded by staff, or a badge (credentials service)."""
 
     STAFF = "staff"
     BADGE = "badge"
@@ -185,7 +190,8 @@ class Credential(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="credentials")
-    version = models.ForeignKey(ProgramVersion, on_delete=models.PROTECT, related_name="credentials")
+    version = models.ForeignKey(ProgramVersion, on_delete=models.PROTECT,
+                                related_name="credentials")
     status = models.CharField(max_length=16, choices=STATUS_CHOICES, default=AWARDED)
     # True while the credential holds the learner's one active slot for the programme, else NULL.
     active = models.BooleanField(null=True, default=True, editable=False)
@@ -194,7 +200,8 @@ class Credential(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     revocation_reason = models.CharField(max_length=255, blank=True, default="")
     credits_earned = models.DecimalField(max_digits=9, decimal_places=3)
-    evidence = models.JSONField(default=list, help_text=_("The satisfied requirements that counted."))
+    evidence = models.JSONField(default=list,
+                                help_text=_("The satisfied requirements that counted."))
     completions = models.ManyToManyField(CourseCompletion, related_name="credentials", blank=True)
 
     class Meta:

@@ -27,7 +27,7 @@ class ProgramNotFound(LookupError):
 
 
 def definition_for(version_id: int) -> ProgramDefinition:
-    """The parsed definition of ``ProgramVersion`` ``version_id`` (cached; versions are immutable)."""
+    """The parsed definition of ``ProgramVersion`` ``version_id``, cached: versions never change."""
     definition = _DEFINITIONS.get(version_id)
     if definition is None:
         xml = ProgramVersion.objects.values_list("definition_xml", flat=True).get(pk=version_id)
@@ -145,14 +145,16 @@ def _check_refs(parsed: ParsedProgram) -> None:
     known = set(Program.objects.filter(program_id__in=refs, published_version__isnull=False)
                 .values_list("program_id", flat=True))
     for ref in sorted(refs - known):
-        raise ProgramDefinitionError(f"unknown programme ref '{ref}'", line=parsed.ref_lines.get(ref))
+        raise ProgramDefinitionError(f"unknown programme ref '{ref}'",
+                                     line=parsed.ref_lines.get(ref))
     graph = _reference_graph()
     graph[definition.id] = refs
     cycle = rules.find_cycle(graph)
     if cycle and definition.id in cycle:
         first = cycle[cycle.index(definition.id) + 1]
         raise ProgramDefinitionError(
-            f"programme references form a cycle: {' -> '.join(cycle)}", line=parsed.ref_lines.get(first))
+            f"programme references form a cycle: {' -> '.join(cycle)}",
+            line=parsed.ref_lines.get(first))
 
 
 def _reference_graph() -> dict[str, set[str]]:

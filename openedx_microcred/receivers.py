@@ -9,7 +9,7 @@ logged and recorded as a ``RejectedEvent``; nothing is ever raised into the LMS.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from django.db import transaction
 from edx_django_utils.monitoring import accumulate
@@ -176,5 +176,5 @@ def _time(metadata) -> datetime:
     if not isinstance(when, datetime):
         raise MalformedEvent("event metadata has no time")
     if when.tzinfo is None:  # openedx-events times are UTC; a naive one is read as such
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     return when

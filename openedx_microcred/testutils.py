@@ -7,10 +7,10 @@ re-send the same event (a duplicate) with ``resend``.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from opaque_keys.edx.keys import CourseKey
 from ccx_keys.locator import CCXLocator
+from opaque_keys.edx.keys import CourseKey
 from openedx_events.learning.data import (
     BadgeData,
     BadgeTemplateData,
@@ -37,9 +37,9 @@ __all__ = ["user_data", "send_passing", "send_ccx_passing", "send_grade", "send_
            "send_badge", "resend", "utc"]
 
 
-def utc(*args: int) -> datetime:
-    """``datetime(*args)`` in UTC."""
-    return datetime(*args, tzinfo=timezone.utc)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    """A UTC datetime."""
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def user_data(user_id: int, username: str | None = None) -> UserData:

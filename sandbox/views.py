@@ -10,7 +10,8 @@ def home(request):
     programs = (Program.objects.filter(published_version__isnull=False)
                 .select_related("published_version")
                 .annotate(
-                    in_progress=Count("progress", filter=Q(progress__complete=False), distinct=True),
+                    in_progress=Count("progress", filter=Q(progress__complete=False),
+                                      distinct=True),
                     complete=Count("progress", filter=Q(progress__complete=True), distinct=True),
                     issued=Count("credentials", distinct=True))
                 .order_by("program_id"))

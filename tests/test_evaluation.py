@@ -123,7 +123,8 @@ def test_completion_window(learner):
 
 def test_stacking_issues_the_parent_when_the_child_is_earned(learner, two_of_three):
     api.import_program(program_xml(
-        "parent", f'<program ref="core" credits="3.5"/><course key="course-v1:DemoX+P1+2026">P</course>'))
+        "parent",
+        '<program ref="core" credits="3.5"/><course key="course-v1:DemoX+P1+2026">P</course>'))
     send_passing(learner.pk, "course-v1:DemoX+P1+2026", time=utc(2026, 3, 1))
     assert credentials(learner) == []
     send_passing(learner.pk, A, time=utc(2026, 3, 2))

@@ -24,9 +24,9 @@ def completion(user, key=KEY):
 
 
 def test_passing_event_is_one_query_and_one_on_commit(learner, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks() as callbacks:
-        with CaptureQueriesContext(connection) as queries:
-            send_passing(learner.pk, KEY, time=utc(2026, 3, 1))
+    with (django_capture_on_commit_callbacks() as callbacks,
+          CaptureQueriesContext(connection) as queries):
+        send_passing(learner.pk, KEY, time=utc(2026, 3, 1))
     assert len(queries) == 1
     assert len(callbacks) == 1
     row = completion(learner)
@@ -137,7 +137,6 @@ def test_missing_payload_parts_are_rejected(learner):
 def test_receivers_work_inside_an_open_transaction(learner, django_capture_on_commit_callbacks):
     from django.db import transaction
 
-    with django_capture_on_commit_callbacks() as callbacks:
-        with transaction.atomic():
-            send_passing(learner.pk, KEY, time=utc(2026, 3, 1))
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        send_passing(learner.pk, KEY, time=utc(2026, 3, 1))
     assert len(callbacks) == 1  # enqueued on the LMS's commit, not during its transaction

@@ -46,7 +46,7 @@ def load_xml(xml: bytes | str, *, max_bytes: int = MAX_BYTES) -> etree._Element:
     except etree.XMLSyntaxError as error:
         message = _LOCATION.sub("", error.msg or "not well-formed")
         raise ProgramDefinitionError(f"malformed XML: {message}", line=error.lineno) from error
-    if root.getroottree().docinfo.doctype:  # an encoding the prolog scan could not read
+    if root.getroottree().docinfo.internalDTD is not None:  # an encoding the scan could not read
         raise ProgramDefinitionError(_DOCTYPE_MESSAGE, line=1)
     return root
 

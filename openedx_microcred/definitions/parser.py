@@ -25,7 +25,7 @@ from .checks import check_definition
 from .errors import ProgramDefinitionError
 from .hardened import MAX_BYTES, load_xml
 from .model import ProgramDefinition
-from .reader import read_program
+from .reader import line_of, read_program
 from .schema import validate
 
 
@@ -52,7 +52,7 @@ def parse_program_with_lines(xml: bytes | str, *, max_bytes: int = MAX_BYTES) ->
     root = load_xml(xml, max_bytes=max_bytes)
     if root.tag != "program":
         raise ProgramDefinitionError(f"the root element must be <program>, not <{root.tag}>",
-                                     line=root.sourceline)
+                                     line=line_of(root))
     validate(root)
     definition, lines = read_program(root)
     check_definition(definition, lines)

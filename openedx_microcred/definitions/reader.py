@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import cast
 
 from lxml import etree
 from opaque_keys import InvalidKeyError
@@ -61,11 +62,12 @@ def read_program(root: etree._Element) -> tuple[ProgramDefinition, SourceLines]:
     nodes: dict[str, int] = {}
     requirements = _read_group(children["requirements"][0], "", nodes)
     definition = ProgramDefinition(
-        id=_attr(root, "id"), org=_attr(root, "org"), title=_text(children["title"][0]),
+        id=_required(root, "id"), org=_required(root, "org"),
+        title=_text(children["title"][0]),
         requirements=requirements, **_program_attributes(root), **_descriptive_fields(children),
     )
-    elements = {tag: found[0].sourceline for tag, found in children.items()}
-    return definition, SourceLines(program=root.sourceline, elements=elements, nodes=nodes)
+    elements = {tag: line_of(found[0]) for tag, found in children.items()}
+    return definition, SourceLines(program=line_of(root), elements=elements, nodes=nodes)
 
 
 # --------------------------------------------------------------------------- programme level
@@ -81,12 +83,12 @@ def _check_cardinality(root: etree._Element,
                        children: Mapping[str, list[etree._Element]]) -> None:
     for tag in REQUIRED:
         if tag not in children:
-            raise ProgramDefinitionError(f"<program> has no <{tag}>", line=root.sourceline)
+            raise ProgramDefinitionError(f"<program> has no <{tag}>", line=line_of(root))
     for tag, found in children.items():
         if tag not in REPEATABLE and len(found) > 1:
             raise ProgramDefinitionError(
-                f"<{tag}> is given more than once (first on line {found[0].sourceline})",
-                line=found[1].sourceline)
+                f"<{tag}> is given more than once (first on line {line_of(found[0])})",
+                line=line_of(found[1]))
 
 
 def _program_attributes(root: etree._Element) -> dict:
@@ -106,29 +108,29 @@ def _descriptive_fields(children: Mapping[str, list[etree._Element]]) -> dict:
     single = {tag: found[0] for tag, found in children.items()}
     if "issuer" in single:
         issuer = single["issuer"]
-        fields["issuer"] = Issuer(name=_attr(issuer, "name"), url=_attr(issuer, "url") or "",
+        fields["issuer"] = Issuer(name=_required(issuer, "name"), url=_attr(issuer, "url") or "",
                                   country=_attr(issuer, "country") or "")
     if "level" in single:
-        fields["level"] = Level(_attr(single["level"], "framework"), _text(single["level"]))
+        fields["level"] = Level(_required(single["level"], "framework"), _text(single["level"]))
     if "workload" in single:
         fields["workload_hours"] = _decimal(single["workload"], "hours")
     if "completion-window" in single:
         fields["window_from"] = _date(single["completion-window"], "from")
         fields["window_until"] = _date(single["completion-window"], "until")
     if "credential" in single:
-        fields["valid_months"] = int(_attr(single["credential"], "valid-months"))
+        fields["valid_months"] = int(_required(single["credential"], "valid-months"))
     return fields
 
 
 # ------------------------------------------------------------------------ requirement tree
 
 def _read_node(element: etree._Element, path: str, nodes: dict[str, int]) -> rules.Node:
-    nodes[path] = element.sourceline
+    nodes[path] = line_of(element)
     return _NODE_READERS[element.tag](element, path, nodes)
 
 
 def _read_group(element: etree._Element, path: str, nodes: dict[str, int]) -> rules.Group:
-    nodes[path] = element.sourceline
+    nodes[path] = line_of(element)
     children = tuple(
         _read_node(child, f"{path}.{index}" if path else str(index), nodes)
         for index, child in enumerate(_elements(element)))
@@ -141,10 +143,10 @@ def _read_group(element: etree._Element, path: str, nodes: dict[str, int]) -> ru
 
 
 def _read_course(element: etree._Element, path: str, nodes: dict[str, int]) -> rules.CourseLeaf:
-    key = _course_key(element)
+    key, org, number, run = _course_run(element)
     min_grade = _attr(element, "min-grade")
     return rules.CourseLeaf(
-        key=str(key), org=key.org, number=key.course, run=key.run,
+        key=key, org=org, number=number, run=run,
         credits=_credits(element), hours=_decimal(element, "hours"),
         runs=_attr(element, "runs") or rules.RUNS_ANY,
         min_grade=float(min_grade) if min_grade is not None else None,
@@ -154,7 +156,7 @@ def _read_course(element: etree._Element, path: str, nodes: dict[str, int]) -> r
 
 def _read_program_leaf(element: etree._Element, path: str,
                        nodes: dict[str, int]) -> rules.ProgramLeaf:
-    return rules.ProgramLeaf(ref=_attr(element, "ref"), credits=_credits(element),
+    return rules.ProgramLeaf(ref=_required(element, "ref"), credits=_credits(element),
                              title=_text(element))
 
 
@@ -162,7 +164,7 @@ def _read_external(element: etree._Element, path: str,
                    nodes: dict[str, int]) -> rules.ExternalLeaf:
     template = _attr(element, "badge-template")
     return rules.ExternalLeaf(
-        id=_attr(element, "id"), credits=_credits(element),
+        id=_required(element, "id"), credits=_credits(element),
         badge_template=template.lower() if template else None, title=_text(element),
     )
 
@@ -173,26 +175,30 @@ _NODE_READERS: dict[str, Callable[[etree._Element, str, dict[str, int]], rules.N
 }
 
 
-def _course_key(element: etree._Element) -> CourseLocator:
-    """The element's ``key`` as a course run key; CCX, library, branch and version keys fail."""
-    text = _attr(element, "key")
+def _course_run(element: etree._Element) -> tuple[str, str, str, str]:
+    """The element's ``key`` as ``(key, org, number, run)`` of a course run.
+
+    CCX, library, branch and version keys fail: a programme requires plain course runs.
+    """
+    text = _required(element, "key")
     try:
         key = CourseKey.from_string(text)
     except InvalidKeyError:
         raise ProgramDefinitionError(f"invalid course key '{text}'",
-                                     line=element.sourceline) from None
+                                     line=line_of(element)) from None
     problem = _course_key_problem(key)
-    if problem:
-        raise ProgramDefinitionError(f"course key '{text}' {problem}", line=element.sourceline)
-    return key
+    if problem or not (isinstance(key, CourseLocator) and key.org and key.course and key.run):
+        raise ProgramDefinitionError(f"course key '{text}' {problem or 'is not a course run'}",
+                                     line=line_of(element))
+    return str(key), key.org, key.course, key.run
 
 
 def _course_key_problem(key: CourseKey) -> str | None:
-    if isinstance(key, CourseLocator) and hasattr(key, "ccx"):
+    if isinstance(key, CourseLocator) and getattr(key, "ccx", None):
         # A CCX result counts as its master course, so the master is what a programme requires.
-        return (f"is a CCX; require its master course "
-                f"'{key.to_course_locator()}' instead")
-    if type(key) is not CourseLocator:
+        master = CourseLocator(key.org, key.course, key.run)
+        return f"is a CCX; require its master course '{master}' instead"
+    if not isinstance(key, CourseLocator) or type(key) is not CourseLocator:
         return "is not a course run key"
     if key.branch or key.version_guid:
         return "names a branch or version, not just a course run"
@@ -200,6 +206,11 @@ def _course_key_problem(key: CourseKey) -> str | None:
 
 
 # ------------------------------------------------------------------------------ values
+
+def line_of(element: etree._Element) -> int:
+    """The 1-based line of ``element`` in its source: where its start tag ends (libxml2)."""
+    return cast(int, element.sourceline)
+
 
 def _elements(parent: etree._Element) -> list[etree._Element]:
     return list(parent.iterchildren(etree.Element))
@@ -210,8 +221,16 @@ def _attr(element: etree._Element, name: str) -> str | None:
     return collapse(value) if value is not None else None
 
 
+def _required(element: etree._Element, name: str) -> str:
+    """An attribute the schema requires (so never missing after ``schema.validate``)."""
+    value = _attr(element, name)
+    if value is None:
+        raise ProgramDefinitionError(f"<{element.tag}> has no {name}", line=line_of(element))
+    return value
+
+
 def _text(element: etree._Element) -> str:
-    return collapse("".join(element.itertext()))
+    return collapse(str(element.xpath("string()")))
 
 
 def _decimal(element: etree._Element, name: str) -> Decimal | None:

@@ -10,6 +10,7 @@ import functools
 import re
 import threading
 from importlib import resources
+from typing import Any
 
 from lxml import etree
 
@@ -42,7 +43,8 @@ def _schema() -> etree.XMLSchema:
 def element_names() -> frozenset[str]:
     """Every element name the schema declares."""
     root = etree.fromstring(schema_bytes())
-    return frozenset(node.get("name") for node in root.iter(f"{{{XSD_NAMESPACE}}}element"))
+    names = (node.get("name") for node in root.iter(f"{{{XSD_NAMESPACE}}}element"))
+    return frozenset(name for name in names if name)
 
 
 def validate(root: etree._Element) -> None:
@@ -51,7 +53,8 @@ def validate(root: etree._Element) -> None:
     with _LOCK:
         if schema.validate(root):
             return
-        error = schema.error_log[0]
+        errors: Any = schema.error_log  # lxml-stubs leave _ErrorLog empty
+        error = errors[0]
         message, line, path = error.message, error.line, error.path
     raise ProgramDefinitionError(_rewrite(message, path), line=line)
 

@@ -105,7 +105,7 @@ def _add_node(parent: etree._Element, node: rules.Node) -> None:
     else:
         _add(parent, "external", [
             ("id", node.id), ("credits", _credits(node.credits)),
-            ("badge-template", node.badge_template),
+            ("badge-template", None),
         ], text=node.title)
 
 

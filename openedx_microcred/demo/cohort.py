@@ -11,11 +11,11 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 
-from opaque_keys.edx.keys import CourseKey
 from ccx_keys.locator import CCXLocator
+from opaque_keys.edx.keys import CourseKey
 from openedx_events.data import EventsMetadata
 from openedx_events.learning.data import (
     CcxCourseData,
@@ -33,11 +33,12 @@ from openedx_events.learning.signals import (
     COURSE_PASSING_STATUS_UPDATED,
     PERSISTENT_GRADE_SUMMARY_CHANGED,
 )
+from openedx_events.tooling import OpenEdxPublicSignal
 
 from .. import rules
 from ..definitions.parser import parse_program
 
-START = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
 def sample_program_xmls() -> dict[str, bytes]:
@@ -61,7 +62,7 @@ class Learner:
 class Event:
     """One signal to send: ``signal.send_event_with_custom_metadata(metadata, **data)``."""
 
-    signal: object
+    signal: OpenEdxPublicSignal
     metadata: EventsMetadata
     data: dict
 
@@ -118,8 +119,8 @@ def _course_events(rng: random.Random, learner: Learner, key: CourseKey,
 
 
 def _passing(user: UserData, course: CourseData, passing: bool, when: datetime) -> Event:
-    return _event(COURSE_PASSING_STATUS_UPDATED, when, course_passing_status=CoursePassingStatusData(
-        is_passing=passing, user=user, course=course))
+    status = CoursePassingStatusData(is_passing=passing, user=user, course=course)
+    return _event(COURSE_PASSING_STATUS_UPDATED, when, course_passing_status=status)
 
 
 def _event(signal, when: datetime, **data) -> Event:

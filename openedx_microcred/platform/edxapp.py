@@ -17,7 +17,8 @@ def get_user_display_name(user_id: int) -> str:
     name = UserProfile.objects.filter(user_id=user_id).values_list("name", flat=True).first()
     if name:
         return name
-    return get_user_model().objects.filter(pk=user_id).values_list("username", flat=True).first() or ""
+    usernames = get_user_model().objects.filter(pk=user_id).values_list("username", flat=True)
+    return usernames.first() or ""
 
 
 def get_user_email(user_id: int) -> str:
@@ -27,4 +28,4 @@ def get_user_email(user_id: int) -> str:
 
 def get_lms_root_url() -> str:
     """The LMS root URL from the platform's settings."""
-    return settings.LMS_ROOT_URL
+    return str(getattr(settings, "LMS_ROOT_URL", ""))
