@@ -2,7 +2,16 @@
 import os
 
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 from edx_django_utils.plugins import connect_plugin_receivers
+
+
+def _tune_sqlite(sender, connection, **kwargs):
+    """WAL and relaxed fsync for the sandbox's SQLite file: a demo database, not a ledger."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
 
 
 class SandboxConfig(AppConfig):
@@ -13,3 +22,4 @@ class SandboxConfig(AppConfig):
 
     def ready(self):
         connect_plugin_receivers(os.environ.get("MICROCRED_PROJECT_TYPE", "lms.djangoapp"))
+        connection_created.connect(_tune_sqlite, dispatch_uid="sandbox.tune_sqlite")

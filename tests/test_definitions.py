@@ -74,6 +74,12 @@ def test_empty_input_is_malformed():
     assert error.line == 1
 
 
+def test_text_with_a_lone_surrogate_is_malformed():
+    error = parse_error(program_xml(f'<course key="{A1}">\ud800</course>'))
+    assert error.message.startswith("malformed XML: ") and "surrogate" in error.message
+    assert error.line == REQ_LINE
+
+
 def test_an_undeclared_entity_is_malformed_not_expanded():
     error = parse_error(program_xml(f'<course key="{A1}">&secret;</course>'))
     assert "Entity 'secret' not defined" in error.message
@@ -123,6 +129,12 @@ def test_billion_laughs_is_rejected_without_expansion():
 def test_a_doctype_in_utf16_is_rejected():
     xml = BILLION_LAUGHS.replace('version="1.0"', 'version="1.0" encoding="UTF-16"')
     error = parse_error(xml.encode("utf-16"))
+    assert "DOCTYPE is not allowed" in error.message
+
+
+def test_a_doctype_the_prolog_scan_cannot_read_is_still_rejected():
+    xml = '<?xml version="1.0" encoding="UTF-16LE"?>\n<!DOCTYPE program>\n<program/>'
+    error = parse_error(xml.encode("utf-16-le"))  # no BOM: found after parsing, unexpanded
     assert "DOCTYPE is not allowed" in error.message
 
 

@@ -25,6 +25,7 @@ contexts over the network, and has the differences above.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
@@ -105,14 +106,13 @@ class _StrictProcessor(JsonLdProcessor):
         key = _memo_key(active_ctx, local_ctx, options, cycles)
         key = key and (*key, override_protected, propagate, validate_scoped)
         if key in _PROCESSED_CONTEXTS:
-            return _PROCESSED_CONTEXTS[key][0]
+            return _PROCESSED_CONTEXTS[key]
         processed = super()._process_context(active_ctx, local_ctx, options, override_protected,
                                              propagate, validate_scoped, cycles)
         if key:
             if len(_PROCESSED_CONTEXTS) >= _PROCESSED_CONTEXTS_LIMIT:
                 _PROCESSED_CONTEXTS.clear()
-            # Holding local_ctx keeps its id() from being reused while the entry lives.
-            _PROCESSED_CONTEXTS[key] = (processed, local_ctx)
+            _PROCESSED_CONTEXTS[key] = processed
         return processed
 
     def _graph_to_rdf(self, graph, issuer, options):
@@ -137,7 +137,7 @@ class _StrictProcessor(JsonLdProcessor):
 # a signature. Active contexts are immutable once stamped (pyld's own caches rely on it), so the
 # result of applying a context to one is memoized here, for the bundled contexts only (a
 # caller's loader may serve anything under a URL).
-_PROCESSED_CONTEXTS: dict[tuple, tuple[Any, Any]] = {}
+_PROCESSED_CONTEXTS: dict[tuple, Any] = {}
 _PROCESSED_CONTEXTS_LIMIT = 4096
 
 
@@ -149,9 +149,8 @@ def _memo_key(active_ctx, local_ctx, options, cycles) -> tuple | None:
         return None
     if isinstance(local_ctx, str):
         return (uuid, local_ctx)
-    if isinstance(local_ctx, list) and all(isinstance(item, str) for item in local_ctx):
-        return (uuid, tuple(local_ctx))
-    return (uuid, id(local_ctx))
+    # By content, not id(): a caller may mutate an inline context between two calls.
+    return (uuid, json.dumps(local_ctx, sort_keys=True, default=dict))
 
 
 class _Canonicalizer(URDNA2015):

@@ -14,7 +14,9 @@ DO NOT hand-edit a document after signing it, or build the N-Quads any other way
 from __future__ import annotations
 
 import enum
+import functools
 import hashlib
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -193,8 +195,18 @@ def _proof_problem(proof: Any, purpose: str) -> VerificationResult | None:
 def _hash_data(unsecured: dict[str, Any], options: dict[str, Any],
                document_loader: Callable | None) -> bytes:
     config = {"@context": unsecured["@context"], **options}
-    return (_sha256(canonize(config, document_loader=document_loader))
-            + _sha256(canonize(unsecured, document_loader=document_loader)))
+    if document_loader is None:
+        config_hash = _bundled_config_hash(json.dumps(config, sort_keys=True))
+    else:
+        config_hash = _sha256(canonize(config, document_loader=document_loader))
+    return config_hash + _sha256(canonize(unsecured, document_loader=document_loader))
+
+
+@functools.lru_cache(maxsize=256)
+def _bundled_config_hash(config_json: str) -> bytes:
+    # Credentials signed in a batch share their proof configuration (same context, key and
+    # second); it is a sixth of the work of a signature. Key order does not matter to JSON-LD.
+    return _sha256(canonize(json.loads(config_json)))
 
 
 def _sha256(nquads: str) -> bytes:

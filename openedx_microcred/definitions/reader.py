@@ -186,23 +186,22 @@ def _course_run(element: etree._Element) -> tuple[str, str, str, str]:
     except InvalidKeyError:
         raise ProgramDefinitionError(f"invalid course key '{text}'",
                                      line=line_of(element)) from None
-    problem = _course_key_problem(key)
-    if problem or not (isinstance(key, CourseLocator) and key.org and key.course and key.run):
-        raise ProgramDefinitionError(f"course key '{text}' {problem or 'is not a course run'}",
+    if type(key) is not CourseLocator or not (key.org and key.course and key.run):
+        raise ProgramDefinitionError(f"course key '{text}' {_not_a_run(key)}",
                                      line=line_of(element))
+    if key.branch or key.version_guid:
+        raise ProgramDefinitionError(
+            f"course key '{text}' names a branch or version, not just a course run",
+            line=line_of(element))
     return str(key), key.org, key.course, key.run
 
 
-def _course_key_problem(key: CourseKey) -> str | None:
+def _not_a_run(key: CourseKey) -> str:
     if isinstance(key, CourseLocator) and getattr(key, "ccx", None):
         # A CCX result counts as its master course, so the master is what a programme requires.
         master = CourseLocator(key.org, key.course, key.run)
         return f"is a CCX; require its master course '{master}' instead"
-    if not isinstance(key, CourseLocator) or type(key) is not CourseLocator:
-        return "is not a course run key"
-    if key.branch or key.version_guid:
-        return "names a branch or version, not just a course run"
-    return None
+    return "is not a course run key"
 
 
 # ------------------------------------------------------------------------------ values

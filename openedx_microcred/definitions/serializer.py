@@ -29,7 +29,11 @@ Attributes = Iterable[tuple[str, str | None]]
 
 
 def serialize_program(definition: ProgramDefinition) -> str:
-    """The canonical XML text of ``definition`` (declaration included, ends with a newline)."""
+    """The canonical XML text of ``definition`` (declaration included, ends with a newline).
+
+    Does not validate: a definition that ``parse_program`` could not have produced (a negative
+    credit, a duplicate course) is written as is and fails when parsed back.
+    """
     root = etree.Element("program")
     _set(root, _program_attributes(definition))
     _add(root, "title", text=definition.title)
@@ -105,7 +109,7 @@ def _add_node(parent: etree._Element, node: rules.Node) -> None:
     else:
         _add(parent, "external", [
             ("id", node.id), ("credits", _credits(node.credits)),
-            ("badge-template", None),
+            ("badge-template", node.badge_template),
         ], text=node.title)
 
 

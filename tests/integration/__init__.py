@@ -1,0 +1,1 @@
+"""Integration suite: MariaDB, Redis and real ``celery -A sandbox worker`` processes."""
