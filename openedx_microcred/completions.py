@@ -141,7 +141,7 @@ def _mysql_sql(facet: Facet, columns: tuple[str, ...]) -> str:
     def guarded(column: str, expr: str) -> str:
         new_value = expr.format(old=_TABLE, new="__new__")
         # In MySQL the incoming value of a column is VALUES(column), the stored one the bare name.
-        for col in columns:
+        for col in sorted(columns, key=len, reverse=True):  # passing_event_at before passing
             new_value = new_value.replace(f"__new__.{col}", f"VALUES({col})")
         new_value = new_value.replace(f"{_TABLE}.", "")
         return f"{column} = IF({newer}, {new_value}, {column})"

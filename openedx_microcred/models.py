@@ -200,6 +200,13 @@ class Credential(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     revocation_reason = models.CharField(max_length=255, blank=True, default="")
     credits_earned = models.DecimalField(max_digits=9, decimal_places=3)
+    status_list = models.ForeignKey("StatusList", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="credentials")
+    status_index = models.PositiveIntegerField(null=True, blank=True)
+    document = models.JSONField(null=True, blank=True, editable=False,
+                                help_text=_("The signed Open Badges 3.0 AchievementCredential."))
+    clr_document = models.JSONField(null=True, blank=True, editable=False,
+                                    help_text=_("The signed CLR 2.0 ClrCredential."))
     evidence = models.JSONField(default=list,
                                 help_text=_("The satisfied requirements that counted."))
     completions = models.ManyToManyField(CourseCompletion, related_name="credentials", blank=True)
@@ -208,6 +215,9 @@ class Credential(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "program", "active"],
                                     name="microcred_one_active_credential"),
+            # A status-list index is never reused: each credential owns its bit for good.
+            models.UniqueConstraint(fields=["status_list", "status_index"],
+                                    name="microcred_status_index_once"),
         ]
 
     def __str__(self) -> str:
@@ -229,6 +239,49 @@ class LearnerLock(models.Model):
 
     def __str__(self) -> str:
         return str(self.user_id)
+
+
+class IssuerKey(models.Model):
+    """An organisation's Ed25519 signing key; the private half is encrypted at rest.
+
+    One active key per org (``active`` True or NULL, as for credentials). Retired keys stay: they
+    remain in the org's DID document so credentials signed before a rotation still verify.
+    """
+
+    org = models.CharField(max_length=255, db_index=True)
+    public_key = models.CharField(max_length=100, unique=True,
+                                  help_text=_("Multikey (multibase base58btc) public key."))
+    encrypted_private_key = models.TextField(editable=False)
+    active = models.BooleanField(null=True, default=True, editable=False)
+    created = models.DateTimeField(default=timezone.now)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["org", "active"], name="microcred_one_active_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.org} {self.public_key[:16]}… ({'active' if self.active else 'retired'})"
+
+
+class StatusList(models.Model):
+    """A Bitstring Status List (v1.0) of an issuing org, served as a signed credential."""
+
+    REVOCATION = "revocation"
+
+    list_id = models.SlugField(max_length=120, unique=True)
+    org = models.CharField(max_length=255, db_index=True)
+    purpose = models.CharField(max_length=32, default=REVOCATION)
+    size = models.PositiveIntegerField()
+    next_index = models.PositiveIntegerField(default=0)
+    bits = models.BinaryField(editable=False)
+    document = models.JSONField(null=True, blank=True, editable=False,
+                                help_text=_("The signed BitstringStatusListCredential."))
+    updated = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.list_id} ({self.next_index}/{self.size} used)"
 
 
 class RejectedEvent(models.Model):

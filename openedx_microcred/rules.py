@@ -21,7 +21,6 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Union
 
 PASSING = "passing"
 CERTIFICATE = "certificate"
@@ -79,7 +78,7 @@ class ExternalLeaf:
     title: str = ""
 
 
-Leaf = Union[CourseLeaf, ProgramLeaf, ExternalLeaf]
+Leaf = CourseLeaf | ProgramLeaf | ExternalLeaf
 
 
 @dataclass(frozen=True)
@@ -92,7 +91,7 @@ class Group:
     min_credits: Decimal | None = None
 
 
-Node = Union[Group, CourseLeaf, ProgramLeaf, ExternalLeaf]
+Node = Group | CourseLeaf | ProgramLeaf | ExternalLeaf
 
 
 @dataclass(frozen=True)
@@ -158,7 +157,7 @@ class Evaluation:
 
 
 def iter_nodes(node: Node, path: str = "") -> Iterator[tuple[str, Node]]:
-    """Yield ``(path, node)`` depth-first; the root's path is ``""``, children ``"0"``, ``"0.1"``…"""
+    """Yield ``(path, node)`` depth-first; the root's path is ``""``, then ``"0"``, ``"0.1"``…"""
     yield path, node
     if isinstance(node, Group):
         for index, child in enumerate(node.children):
@@ -262,8 +261,8 @@ def _course_evidence(program: ProgramRules, leaf: CourseLeaf, path: str,
     for result in record.courses:
         if not leaf.matches(result):
             continue
-        when = _completed_at(program, leaf, result)
-        if when is False:
+        done, when = _completed_at(program, leaf, result)
+        if not done:
             continue
         if leaf.min_grade is not None and (result.grade is None or result.grade < leaf.min_grade):
             continue
@@ -278,13 +277,13 @@ def _course_evidence(program: ProgramRules, leaf: CourseLeaf, path: str,
 
 
 def _completed_at(program: ProgramRules, leaf: CourseLeaf,
-                  result: CourseResult) -> datetime | None | bool:
-    """When ``result`` completed ``leaf`` under the programme's completion rule, or False."""
+                  result: CourseResult) -> tuple[bool, datetime | None]:
+    """Whether ``result`` completed ``leaf`` under the programme's completion rule, and when."""
     if program.completion == CERTIFICATE:
         if not result.certificate or (leaf.mode and result.certificate_mode != leaf.mode):
-            return False
-        return result.certificate_at
-    return result.passed_at if result.passing else False
+            return False, None
+        return True, result.certificate_at
+    return result.passing, result.passed_at
 
 
 def _earlier(candidate: datetime | None, current: datetime | None) -> bool:
@@ -300,29 +299,51 @@ def _earlier(candidate: datetime | None, current: datetime | None) -> bool:
 def minimum_credits(node: Node) -> Decimal:
     """The least total of leaf credits with which ``node`` can be satisfied.
 
-    Computed exactly over the sets of achievable credit totals, so ``min_credits`` rules that
-    count leaves of partially satisfied subgroups are honoured. Raises ``ValueError`` when no set
-    of leaves satisfies ``node`` (e.g. ``min_count`` above the number of children).
+    Exact, so ``min_credits`` rules that count leaves of partially satisfied subgroups are
+    honoured. Raises ``ValueError`` when no set of leaves satisfies ``node`` (e.g. ``min_count``
+    above the number of children).
+
+    Totals at or above every ``min_credits`` threshold on the way to the root are
+    indistinguishable to the rules, so they are merged (keeping the cheapest). This keeps the
+    search pseudo-polynomial — bounded by the thresholds, not by the 2**n subsets of leaves.
     """
-    totals = [total for total, ok in _achievable(node).items() if ok]
+    totals = [actual for (ok, _), actual in _achievable(node, ZERO).items() if ok]
     if not totals:
         raise ValueError("the requirements cannot be satisfied")
     return min(totals)
 
 
-def _achievable(node: Node) -> dict[Decimal, bool]:
-    """Map each achievable credit total under ``node`` to whether ``node`` can be satisfied with it."""
+def _achievable(node: Node, cap: Decimal) -> dict[tuple[bool, Decimal], Decimal]:
+    """Map ``(satisfied, min(total, cap))`` to the least actual total reaching it under ``node``.
+
+    ``cap`` is the largest ``min_credits`` of the node's ancestors.
+    """
     if not isinstance(node, Group):
-        return {ZERO: False, node.credits: True} if node.credits else {ZERO: True}
-    # state: (satisfied children count, credit total) -> reachable
-    states: set[tuple[int, Decimal]] = {(0, ZERO)}
+        options = {(True, min(node.credits, cap)): node.credits}
+        if node.credits:
+            options[(False, ZERO)] = ZERO
+        return options
+    local_cap = max(cap, node.min_credits or ZERO)
+    needed = node.min_count if node.min_count is not None else len(node.children)
+    # state: (satisfied children, capped total) -> least actual total
+    states: dict[tuple[int, Decimal], Decimal] = {(0, ZERO): ZERO}
     for child in node.children:
-        options = _achievable(child)
-        states = {(count + ok, total + extra)
-                  for (count, total), (extra, ok) in itertools.product(states, options.items())}
-    out: dict[Decimal, bool] = {}
-    for count, total in states:
-        out[total] = out.get(total, False) or _rules_met(node, count, total)
+        combined: dict[tuple[int, Decimal], Decimal] = {}
+        child_options = _achievable(child, local_cap).items()
+        for ((count, capped), actual), ((ok, extra), extra_actual) in itertools.product(
+                states.items(), child_options):
+            key = (min(count + ok, needed), min(capped + extra, local_cap))
+            total = actual + extra_actual
+            if key not in combined or total < combined[key]:
+                combined[key] = total
+        states = combined
+    out: dict[tuple[bool, Decimal], Decimal] = {}
+    for (count, capped), actual in states.items():
+        # count is capped at what the group needs, capped total at its own threshold or above:
+        # both still decide the group's rules exactly.
+        key = (_rules_met(node, count, capped), min(capped, cap))
+        if key not in out or actual < out[key]:
+            out[key] = actual
     return out
 
 

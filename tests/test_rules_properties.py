@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings
@@ -27,7 +27,6 @@ from openedx_microcred.rules import (
 )
 
 D = Decimal
-UTC = timezone.utc
 SETTINGS = settings(max_examples=300, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
 
@@ -188,11 +187,9 @@ def o_in_window(prog: ProgramRules, when: datetime | None) -> bool:
         return True
     if when is None:
         return False
-    if prog.window_from is not None and when.date() < prog.window_from:
-        return False
-    if prog.window_until is not None and when.date() > prog.window_until:
-        return False
-    return True
+    after_start = prog.window_from is None or when.date() >= prog.window_from
+    before_end = prog.window_until is None or when.date() <= prog.window_until
+    return after_start and before_end
 
 
 def o_leaf_moments(prog: ProgramRules, leaf, record: LearnerRecord) -> list[datetime | None]:
@@ -388,5 +385,5 @@ def test_find_cycle_matches_reachability(graph):
     assert cycle is not None
     assert len(cycle) >= 2 and cycle[0] == cycle[-1]
     assert len(set(cycle[:-1])) == len(cycle) - 1
-    for here, there in zip(cycle, cycle[1:]):
+    for here, there in zip(cycle, cycle[1:], strict=False):
         assert there in graph.get(here, ())

@@ -16,8 +16,8 @@ JavaScript verifier compute a different hash and reject a valid signature:
   when an astral character meets one in U+E000–U+FFFF).
 
 It also refuses what jsonld.js "safe mode" (used by every Data Integrity verifier) refuses and
-pyld silently drops: a property without a term definition and a relative IRI. Silently dropped
-data would not be covered by the signature.
+pyld silently drops or rewrites: a property without a term definition, a relative IRI, a number
+JavaScript reads differently. Such data would not be covered by the signature, or not as written.
 
 DO NOT canonicalize with ``pyld.jsonld.normalize`` directly: it defaults to URGNA2012, fetches
 contexts over the network, and has the differences above.
@@ -29,7 +29,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, TypeGuard
 
 from pyld.canon import URDNA2015
 from pyld.jsonld import JsonLdError, JsonLdProcessor
@@ -54,7 +54,6 @@ _LITERAL_SPECIALS = re.compile(r'[\x00-\x1f\x7f"\\]')
 _IRI_SPECIALS = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 _ECHAR = {"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r", '"': '\\"',
           "\\": "\\\\"}
-_MANTISSA = Decimal("1.000000000000000")  # toExponential(15): 16 significant digits
 
 
 def canonize(document: Mapping[str, Any], *, document_loader: Callable | None = None) -> str:
@@ -64,14 +63,18 @@ def canonize(document: Mapping[str, Any], *, document_loader: Callable | None = 
     ``CanonicalizationError`` when the document would lose data or be rejected by a
     safe-mode verifier, ``DocumentNotBundledError`` for a context the loader does not serve.
     """
-    return canonize_dataset(to_dataset(document, document_loader=document_loader))
+    dataset = to_dataset(document, document_loader=document_loader)
+    try:
+        return canonize_dataset(dataset)
+    except UnicodeEncodeError as error:  # a lone surrogate ("\ud800") has no UTF-8 form
+        raise CanonicalizationError(f"not valid Unicode: {error}") from error
 
 
 def to_dataset(document: Mapping[str, Any], *, document_loader: Callable | None = None) -> dict:
     """The RDF dataset (pyld's representation) of a JSON-LD ``document``; errors as ``canonize``."""
     options = {
         "documentLoader": document_loader or OFFLINE_LOADER,
-        "base": "",
+        "base": None,  # "" would resolve relative IRIs against pyld's example.org base
         "rdfDirection": "i18n-datatype",
         "produceGeneralizedRdf": False,
     }
@@ -214,7 +217,7 @@ def _utf16(line: str) -> bytes:
     return line.encode("utf-16-be", "surrogatepass")
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
@@ -239,10 +242,9 @@ def _js_is_double(value: int | float) -> bool:
     # (with a "." only when k > 1): 1.5e-7 is a double, 1e-7 an integer (0).
     if isinstance(value, int) or value.is_integer():
         return abs(value) >= 1e21
-    shortest = Decimal(repr(value)).normalize().as_tuple()
-    count = len(shortest.digits)
-    point = shortest.exponent + count
-    return -6 < point <= 21 or count > 1
+    shortest = Decimal(repr(value)).normalize()
+    point = shortest.adjusted() + 1
+    return -6 < point <= 21 or len(shortest.as_tuple().digits) > 1
 
 
 def _js_exponential(value: float) -> str:

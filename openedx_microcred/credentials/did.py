@@ -103,14 +103,15 @@ def key_resolver(
 
 def _authorized_keys(document: Mapping[str, Any], purpose: str) -> dict[str, Ed25519PublicKey]:
     did = document.get("id", "")
-    methods = {_absolute(did, m.get("id", "")): m for m in _as_list(document.get("verificationMethod"))
-               if isinstance(m, Mapping)}
+    methods = {_absolute(did, method.get("id", "")): method
+               for method in _as_list(document.get("verificationMethod"))
+               if isinstance(method, Mapping)}
     keys = {}
     for entry in _as_list(document.get(purpose)):
         # A relationship lists ids of shared verification methods or embeds its own.
         method = entry if isinstance(entry, Mapping) else methods.get(_absolute(did, entry))
-        key = _multikey(method) if method else None
-        if key is not None:
+        key = _multikey(method) if method is not None else None
+        if method is not None and key is not None:
             keys[_absolute(did, method["id"])] = key
     return keys
 

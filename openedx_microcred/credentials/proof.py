@@ -96,8 +96,9 @@ def sign(
     resolve it; ``created`` is an aware datetime (written in UTC, whole seconds) or an XML Schema
     dateTimeStamp string. When the ``@context`` has neither the VC 2.0 nor the Data Integrity
     context, the latter is appended, as the reference JavaScript issuer does. The argument is
-    not modified. Raises ``ValueError`` for a bad ``created``, ``CanonicalizationError`` or
-    ``DocumentNotBundledError`` for a document that cannot be signed safely offline.
+    not modified (the copy shares its nested values). Raises ``ValueError`` for a bad
+    ``created``, ``CanonicalizationError`` or ``DocumentNotBundledError`` for a document that
+    cannot be signed safely offline.
     """
     unsecured = _without_proof(document)
     unsecured["@context"] = _with_suite_context(unsecured.get("@context"))
@@ -210,7 +211,10 @@ def _bundled_config_hash(config_json: str) -> bytes:
 
 
 def _sha256(nquads: str) -> bytes:
-    return hashlib.sha256(nquads.encode("utf-8")).digest()
+    try:
+        return hashlib.sha256(nquads.encode("utf-8")).digest()
+    except UnicodeEncodeError as error:  # a lone surrogate ("\ud800") has no UTF-8 form
+        raise CanonicalizationError(f"not valid Unicode: {error}") from error
 
 
 def _without_proof(document: Mapping[str, Any]) -> dict[str, Any]:

@@ -31,7 +31,8 @@ def achievement_credential(issuer: str, **subject_overrides: Any) -> dict[str, A
                 "type": "IdentityObject",
                 "identityType": "emailAddress",
                 "hashed": True,
-                "identityHash": "sha256$5f1c0e1b7c2e0a1c9d3f4b6a8e7d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d",
+                "identityHash":
+                    "sha256$5f1c0e1b7c2e0a1c9d3f4b6a8e7d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d",
                 "salt": "3c8f0a",
             }],
             "creditsEarned": 3.5,

@@ -142,6 +142,24 @@ class Stack:
         finally:
             connection.close()
 
+    def latest_deadlock(self) -> str:
+        """The statements of the latest deadlock InnoDB detected (server-wide), or ""."""
+        connection = self.mysql()
+        try:
+            cursor = connection.cursor()
+            cursor.execute("SHOW ENGINE INNODB STATUS")
+            status = cursor.fetchone()[2]
+        finally:
+            connection.close()
+        section = status.split("LATEST DETECTED DEADLOCK", 1)[1:]
+        if not section:
+            return ""
+        section = section[0].split("\nTRANSACTIONS\n", 1)[0]
+        wanted = ("SELECT", "INSERT", "UPDATE", "DELETE", "RECORD LOCKS", "*** WE ROLL BACK")
+        lines = [line.strip()[:200] for line in section.splitlines()
+                 if line.strip().startswith(wanted)]
+        return "\n".join(dict.fromkeys(lines))  # in order, without repeats
+
     def teardown(self) -> list[str]:
         errors = []
         for worker in list(self.workers.values()):
@@ -237,6 +255,26 @@ class Stack:
             except ProcessLookupError:
                 pass
         return pids
+
+    def worker_log(self, name: str) -> str:
+        """The whole log of worker ``name`` (running or not)."""
+        worker = self.workers.get(name) or next(w for w in self.retired if w.name == name)
+        return worker.log.read_text("utf-8", "replace")
+
+    def log_marks(self) -> dict[str, int]:
+        """Where each live worker's log ends now (for ``task_failures``)."""
+        return {name: w.log.stat().st_size for name, w in self.workers.items()}
+
+    def task_failures(self, marks: dict[str, int]) -> list[str]:
+        """Tasks that failed for good (retries exhausted or not retried) since ``marks``."""
+        failures = []
+        for worker in [*self.workers.values(), *self.retired]:
+            with worker.log.open("rb") as log:
+                log.seek(marks.get(worker.name, 0))
+                text = log.read().decode("utf-8", "replace")
+            failures += [f"{worker.name}: {line[:300]}" for line in text.splitlines()
+                         if "raised unexpected" in line]
+        return failures
 
     # -- the driver ------------------------------------------------------------------------------
 

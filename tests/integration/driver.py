@@ -266,9 +266,8 @@ def wait_drained(url: str, *, timeout: float, stable: float,
 
 def restore_unacked(url: str, *, older_than: float) -> int:
     """Requeue messages unacknowledged for ``older_than`` seconds, with kombu's own restore."""
-    from kombu import Connection
-
     import redis
+    from kombu import Connection
 
     client = redis.Redis.from_url(url, socket_timeout=10)
     before = client.hlen(UNACKED)
