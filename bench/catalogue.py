@@ -4,8 +4,9 @@ imported through the real importer (``openedx_microcred.programs.import_program`
 the canonical XML and the leaf index are exactly what production writes.
 
 Shape (deterministic for a seed):
-* ``orgs`` organisations, each with ``courses / orgs`` course numbers (``course-v1:ORGnn+Cnnn+2025``);
-  each org has a few "core" courses that many of its programmes share (a skewed popularity);
+* ``orgs`` organisations, each with ``courses / orgs`` course numbers
+  (``course-v1:ORGnn+Cnnn+2025``); each org has a few "core" courses that many of its programmes
+  share (a skewed popularity);
 * every programme: an all-of core group, a min-count elective group, often a min-credits group
   with a nested min-count group (three levels), leaves with ``runs="this"`` (~20%),
   ``min-grade`` (~5%), some cross-org courses;

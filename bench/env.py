@@ -57,10 +57,10 @@ def _allow_event_failures() -> None:
     swallowed error. (It also skips openedx-events' response logging, which is not the plugin's
     cost.)
     """
+    from openedx_events.learning import signals
     from openedx_events.tooling import OpenEdxPublicSignal
 
     from openedx_microcred.apps import RECEIVERS
-    from openedx_events.learning import signals
 
     for _, name in RECEIVERS:
         signal: OpenEdxPublicSignal = getattr(signals, name)

@@ -41,9 +41,8 @@ class Loaded:
 def load(cat: Catalogue, *, users: int, per_user: int, seed: int = 2,
          first_user_id: int = 1, sample: int = 20_000) -> Loaded:
     """Insert ``users`` learners with ``per_user`` completions each (and some badges)."""
-    from django.db import connection, transaction
-
     import env
+    from django.db import connection, transaction
 
     rng = random.Random(seed)
     pairs: list[tuple[int, str]] = []

@@ -1,15 +1,20 @@
 """Django admin: operators inspect programmes, completions, progress and credentials."""
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from . import issuance
 from .models import (
     BackfillCheckpoint,
     CourseCompletion,
     Credential,
     ExternalAchievement,
+    IssuerKey,
     Program,
     ProgramProgress,
     ProgramVersion,
     RejectedEvent,
+    StatusList,
 )
 
 
@@ -63,6 +68,34 @@ class CredentialAdmin(ReadOnlyAdmin):
     list_filter = ("status",)
     search_fields = ("uuid", "program__program_id", "user__username")
     raw_id_fields = ("user",)
+    exclude = ("document", "clr_document")  # public anyway, but too long to show here
+    actions = ["revoke_selected"]
+
+    @admin.action(description=_("Revoke the selected credentials"),
+                  permissions=["revoke"])
+    def revoke_selected(self, request, queryset):
+        """Revoke each awarded credential: status-list bit set, list re-signed."""
+        reason = f"revoked by {request.user.get_username()}"
+        revoked = sum(issuance.revoke(credential, reason=reason) for credential in queryset)
+        self.message_user(request, ngettext("%d credential revoked.", "%d credentials revoked.",
+                                            revoked) % revoked, messages.SUCCESS)
+
+    def has_revoke_permission(self, request):
+        return request.user.has_perm("openedx_microcred.change_credential")
+
+
+@admin.register(IssuerKey)
+class IssuerKeyAdmin(ReadOnlyAdmin):
+    """Public halves only: the encrypted private key is never shown."""
+
+    list_display = ("org", "public_key", "active", "created", "retired_at")
+    exclude = ("encrypted_private_key",)
+
+
+@admin.register(StatusList)
+class StatusListAdmin(ReadOnlyAdmin):
+    list_display = ("list_id", "org", "purpose", "next_index", "size", "updated")
+    exclude = ("bits", "document")
 
 
 @admin.register(RejectedEvent)

@@ -6,6 +6,7 @@ instances), so callers cannot couple to the schema.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -14,9 +15,18 @@ from uuid import UUID
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from . import completions, programs, rules
+from . import (
+    completions,
+    issuance,
+    issuers,
+    platform,
+    programs,
+    rules,
+    signing,
+    verification,
+)
 from .definitions import ProgramDefinitionError
-from .models import Credential, ProgramProgress
+from .models import Credential, ProgramProgress, StatusList
 from .programs import ProgramNotFound
 
 __all__ = [
@@ -32,11 +42,25 @@ __all__ = [
     "record_external_achievement",
     "get_progress",
     "get_credentials",
+    "CredentialNotFound",
+    "VerificationData",
+    "CourseEvidenceData",
+    "revoke_credential",
+    "get_credential_document",
+    "get_clr_document",
+    "get_status_list_document",
+    "get_did_document",
+    "get_verification",
+    "rotate_issuer_key",
 ]
 
 
 class UnknownLearner(LookupError):
     """No user has the given id."""
+
+
+class CredentialNotFound(LookupError):
+    """No credential (or public document) has the given id."""
 
 
 @dataclass(frozen=True)
@@ -137,6 +161,138 @@ def get_credentials(*, user_id: int) -> list[CredentialData]:
         )
         for row in rows
     ]
+
+
+@dataclass(frozen=True)
+class CourseEvidenceData:
+    """A course that counted towards a credential."""
+
+    course_key: str
+    title: str
+    credits: Decimal
+    completed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class VerificationData:
+    """Everything the public verification page shows about one credential."""
+
+    uuid: UUID
+    program_id: str
+    program_title: str
+    program_description: str
+    lang: str
+    learner_name: str
+    issuer_name: str
+    issuer_url: str
+    issuer_did: str
+    issued_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    credits_earned: Decimal
+    credits_available: Decimal
+    courses: tuple[CourseEvidenceData, ...]
+    verdict: str  # "valid", "revoked", "expired" or "invalid"
+    verdict_reason: str
+    checks: dict[str, bool]  # signature, issuer_key, not_revoked, not_expired
+    credential_url: str
+    clr_url: str
+    verify_url: str
+
+
+def revoke_credential(credential_uuid: UUID | str, *, reason: str) -> bool:
+    """Revoke a credential: its status-list bit is set and the list re-signed.
+
+    Returns False when it was already revoked or expired. Raises ``CredentialNotFound``.
+    """
+    return issuance.revoke(_credential(credential_uuid), reason=reason or "revoked")
+
+
+def get_credential_document(credential_uuid: UUID | str) -> dict:
+    """The signed Open Badges 3.0 AchievementCredential. Raises ``CredentialNotFound``."""
+    document = _credential(credential_uuid).document
+    if not document:
+        raise CredentialNotFound(credential_uuid)
+    return document
+
+
+def get_clr_document(credential_uuid: UUID | str) -> dict:
+    """The signed CLR 2.0 ClrCredential. Raises ``CredentialNotFound``."""
+    document = _credential(credential_uuid).clr_document
+    if not document:
+        raise CredentialNotFound(credential_uuid)
+    return document
+
+
+def get_status_list_document(list_id: str) -> dict:
+    """The signed BitstringStatusListCredential. Raises ``CredentialNotFound``."""
+    document = (StatusList.objects.filter(list_id=list_id)
+                .values_list("document", flat=True).first())
+    if not document:
+        raise CredentialNotFound(list_id)
+    return document
+
+
+def get_did_document(org: str) -> dict:
+    """The did:web DID document of an issuing org. Raises ``CredentialNotFound``."""
+    document = issuers.did_document_for(org)
+    if document is None:
+        raise CredentialNotFound(org)
+    return document
+
+
+def rotate_issuer_key(org: str) -> str:
+    """Give ``org`` a new signing key; return its public key (multibase). Old keys stay valid."""
+    return issuers.rotate_key(org).public_key
+
+
+def get_verification(credential_uuid: UUID | str) -> VerificationData:
+    """What the public verification page shows, with a verdict computed now.
+
+    Raises ``CredentialNotFound``.
+    """
+    credential = _credential(credential_uuid)
+    definition = programs.definition_for(credential.version_id)
+    verdict = verification.verify(credential)
+    nodes = dict(rules.iter_nodes(definition.requirements))
+    courses = tuple(
+        CourseEvidenceData(course_key=item["key"],
+                           title=getattr(nodes.get(item["path"]), "title", ""),
+                           credits=Decimal(item["credits"]),
+                           completed_at=_parse_time(item.get("achieved_at")))
+        for item in credential.evidence if item.get("kind") == "course")
+    issuer = definition.issuer
+    document = credential.document or {}
+    return VerificationData(
+        uuid=credential.uuid, program_id=credential.program.program_id,
+        program_title=definition.title, program_description=definition.description,
+        lang=definition.lang, learner_name=platform.get_user_display_name(credential.user_id),
+        issuer_name=issuer.name if issuer else definition.org,
+        issuer_url=issuer.url if issuer else "",
+        issuer_did=str((document.get("issuer") or {}).get("id", "")),
+        issued_at=credential.issued_at, expires_at=credential.expires_at,
+        revoked_at=credential.revoked_at, credits_earned=credential.credits_earned,
+        credits_available=definition.credits, courses=courses, verdict=verdict.status,
+        verdict_reason=verdict.reason, checks=dataclasses.asdict(verdict.checks),
+        credential_url=signing.credential_url(credential.uuid),
+        clr_url=signing.clr_url(credential.uuid), verify_url=signing.verify_url(credential.uuid),
+    )
+
+
+def _credential(credential_uuid: UUID | str) -> Credential:
+    try:
+        key = UUID(str(credential_uuid))
+    except ValueError as error:
+        raise CredentialNotFound(credential_uuid) from error
+    credential = (Credential.objects.select_related("program", "version", "status_list")
+                  .filter(uuid=key).first())
+    if credential is None:
+        raise CredentialNotFound(credential_uuid)
+    return credential
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
 
 
 def _progress_data(row: ProgramProgress) -> ProgramProgressData:

@@ -16,6 +16,11 @@ _VALIDATORS = {
     "MICROCRED_MAX_DEFINITION_BYTES": lambda v: isinstance(v, int) and v > 0,
     "MICROCRED_BACKFILL_BATCH_SIZE": lambda v: isinstance(v, int) and v > 0,
     "MICROCRED_TASK_MAX_RETRIES": lambda v: isinstance(v, int) and v >= 0,
+    "MICROCRED_ISSUER_HOST": lambda v: isinstance(v, str) and "/" not in v,
+    "MICROCRED_KEY_ENCRYPTION_KEYS": lambda v: isinstance(v, (list, tuple))
+    and all(isinstance(k, str) for k in v),
+    "MICROCRED_STATUS_LIST_SIZE": lambda v: isinstance(v, int) and v >= 131072 and v % 8 == 0,
+    "MICROCRED_VERIFY_RATE_LIMIT": lambda v: isinstance(v, str) and "/" in v,
 }
 
 

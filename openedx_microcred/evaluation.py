@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -120,8 +120,12 @@ def _active_credentials(user_id: int) -> dict:
 def _lock_learner(user_id: int) -> None:
     if not connection.features.has_select_for_update:
         return
-    LearnerLock.objects.bulk_create([LearnerLock(user_id=user_id)], ignore_conflicts=True)
-    list(LearnerLock.objects.select_for_update().filter(user_id=user_id).values_list("pk"))
+    # Lock first, create only when missing: INSERT IGNORE on an existing row takes a shared lock,
+    # and two evaluations each holding it while waiting for FOR UPDATE would deadlock.
+    locked = LearnerLock.objects.select_for_update().filter(user_id=user_id).values_list("pk")
+    if not list(locked):
+        LearnerLock.objects.bulk_create([LearnerLock(user_id=user_id)], ignore_conflicts=True)
+        list(locked.all())
 
 
 def _candidates(*, course_key: str | None = None, external_id: str | None = None,
@@ -218,5 +222,14 @@ def _store_progress(user_id: int, candidate: _Candidate, result: rules.Evaluatio
             return  # unchanged: no write
         ProgramProgress.objects.filter(pk=progress.pk).update(**values)
         return
-    ProgramProgress.objects.update_or_create(user_id=user_id, program_id=candidate.pk,
-                                             defaults=values)
+    # First evaluation of this programme for this learner: INSERT in a savepoint (3 statements)
+    # rather than update_or_create (SAVEPOINT, SELECT, SAVEPOINT, INSERT, RELEASE, RELEASE). A row
+    # created concurrently since ``_progress_rows`` read is updated instead; any other integrity
+    # error is raised, as update_or_create would.
+    try:
+        with transaction.atomic():
+            ProgramProgress.objects.create(user_id=user_id, program_id=candidate.pk, **values)
+    except IntegrityError:
+        if not ProgramProgress.objects.filter(user_id=user_id,
+                                              program_id=candidate.pk).update(**values):
+            raise

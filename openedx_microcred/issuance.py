@@ -15,7 +15,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from . import rules
+from . import rules, signing, statuslists
 from .definitions import ProgramDefinition
 from .models import Credential
 
@@ -32,7 +32,8 @@ def issue(*, user_id: int, program_pk: int, version_id: int, definition: Program
     Returns the new credential, or None when an active one already exists (a concurrent
     evaluation won the race: the database constraint decided).
     """
-    now = timezone.now()
+    # Microseconds dropped: the documents' dateTimes and the row then say exactly the same.
+    now = timezone.now().replace(microsecond=0)
     try:
         with transaction.atomic():
             credential = Credential.objects.create(
@@ -45,6 +46,9 @@ def issue(*, user_id: int, program_pk: int, version_id: int, definition: Program
         log.info("microcred: user %s already holds a credential for programme %s",
                  user_id, definition.id)
         return None
+    credential.status_list, credential.status_index = statuslists.allocate(definition.org)
+    credential.save(update_fields=["status_list", "status_index"])
+    signing.sign_documents(credential, definition, evaluation)
     counted = [completion_ids[item.key] for item in evaluation.evidence
                if item.kind == "course" and item.key in completion_ids]
     if counted:
@@ -55,13 +59,17 @@ def issue(*, user_id: int, program_pk: int, version_id: int, definition: Program
 
 def revoke(credential: Credential, *, reason: str) -> bool:
     """Revoke ``credential``; return False when it was not awarded (already revoked/expired)."""
-    updated = Credential.objects.filter(pk=credential.pk, status=Credential.AWARDED).update(
-        status=Credential.REVOKED, active=None, revoked_at=timezone.now(),
-        revocation_reason=reason[:255])
-    if updated:
+    with transaction.atomic():
+        updated = Credential.objects.filter(pk=credential.pk, status=Credential.AWARDED).update(
+            status=Credential.REVOKED, active=None, revoked_at=timezone.now(),
+            revocation_reason=reason[:255])
+        if not updated:
+            return False
         credential.refresh_from_db()
-        log.info("microcred: revoked %s: %s", credential.uuid, reason)
-    return bool(updated)
+        if credential.status_list_id is not None and credential.status_index is not None:
+            statuslists.set_bit(credential.status_list_id, credential.status_index)
+    log.info("microcred: revoked %s: %s", credential.uuid, reason)
+    return True
 
 
 def revoke_active(*, user_id: int, program_pk: int, reason: str) -> bool:

@@ -284,6 +284,102 @@ class StatusList(models.Model):
         return f"{self.list_id} ({self.next_index}/{self.size} used)"
 
 
+class RegistryConnection(models.Model):
+    """An operator's account on an external registry (Credly, Accredible, Parchment, webhook).
+
+    The secret (API token, OAuth client secret, webhook signing key) is encrypted at rest and
+    write-only in the admin; it is never rendered or logged.
+    """
+
+    CREDLY = "credly"
+    ACCREDIBLE = "accredible"
+    PARCHMENT = "parchment"
+    WEBHOOK = "webhook"
+    KIND_CHOICES = [(CREDLY, "Credly"), (ACCREDIBLE, "Accredible"),
+                    (PARCHMENT, "Parchment Digital Badges (Badgr)"), (WEBHOOK, _("Webhook"))]
+
+    name = models.CharField(max_length=120, unique=True)
+    kind = models.CharField(max_length=16, choices=KIND_CHOICES)
+    base_url = models.URLField(max_length=500, blank=True, default="",
+                               help_text=_("API root; empty for the registry's default host."))
+    encrypted_secret = models.TextField(blank=True, default="", editable=False)
+    options = models.JSONField(default=dict, blank=True,
+                               help_text=_("Registry settings, e.g. organization_id, sandbox."))
+    all_programs = models.BooleanField(
+        default=True, help_text=_("Deliver every programme's credentials (else mapped ones)."))
+    active = models.BooleanField(default=True)
+    rate_limit = models.PositiveIntegerField(
+        default=10, help_text=_("Most requests per second to this registry."))
+    created = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.kind})"
+
+
+class RegistryProgramMapping(models.Model):
+    """Which programmes go to a connection, with per-programme settings (a badge template…)."""
+
+    connection = models.ForeignKey(RegistryConnection, on_delete=models.CASCADE,
+                                   related_name="mappings")
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
+    options = models.JSONField(default=dict, blank=True, help_text=_(
+        "e.g. badge_template_id (Credly), group_id (Accredible), "
+        "badgeclass_entity_id (Parchment)."))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "program"], name="microcred_mapping_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.connection_id} → {self.program_id}"
+
+
+class Delivery(models.Model):
+    """The outbox: one row per (credential, connection, action), written with the credential.
+
+    A row is claimed (``select_for_update(skip_locked=True)``) and leased while it is being
+    sent; a lease that expires (a worker died) makes it due again, and the registry
+    de-duplicates the re-send by ``idempotency_key``.
+    """
+
+    ISSUE = "issue"
+    REVOKE = "revoke"
+    ACTION_CHOICES = [(ISSUE, _("Issue")), (REVOKE, _("Revoke"))]
+    PENDING = "pending"
+    SENDING = "sending"
+    DELIVERED = "delivered"
+    DEAD = "dead"
+    STATUS_CHOICES = [(PENDING, _("Pending")), (SENDING, _("Sending")),
+                      (DELIVERED, _("Delivered")), (DEAD, _("Dead letter"))]
+
+    credential = models.ForeignKey(Credential, on_delete=models.CASCADE, related_name="deliveries")
+    connection = models.ForeignKey(RegistryConnection, on_delete=models.CASCADE,
+                                   related_name="deliveries")
+    action = models.CharField(max_length=8, choices=ACTION_CHOICES)
+    status = models.CharField(max_length=16, choices=STATUS_CHOICES, default=PENDING)
+    idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True, default="")
+    last_status_code = models.PositiveIntegerField(null=True, blank=True)
+    external_id = models.CharField(max_length=255, blank=True, default="")
+    created = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["credential", "connection", "action"],
+                                    name="microcred_delivery_once"),
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="microcred_due")]
+        verbose_name_plural = "deliveries"
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.credential_id} → {self.connection_id} ({self.status})"
+
+
 class RejectedEvent(models.Model):
     """An event payload a receiver could not use: kept for operators instead of raising."""
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
+from ccx_keys.locator import CCXLocator
 from django.db import transaction
 from edx_django_utils.monitoring import accumulate
 from opaque_keys import InvalidKeyError
@@ -36,9 +37,9 @@ def on_course_passing_status(signal=None, sender=None, course_passing_status=Non
         data = course_passing_status
         user_id = _user_id(data.user.id)
         key = _course_key(data.course.course_key)
-        completions.record_passing(user_id=user_id, **_identity(key, key),
+        completions.record_passing(user_id=user_id, **_identity(key),
                                    passing=_bool(data.is_passing), event_time=_time(metadata))
-        _enqueue(user_id, key)
+        _enqueue(user_id, _counted(key))
 
 
 def on_ccx_course_passing_status(signal=None, sender=None, course_passing_status=None,
@@ -77,9 +78,9 @@ def on_persistent_grade_summary(signal=None, sender=None, grade=None, metadata=N
         percent = float(grade.percent_grade)
         if not 0.0 <= percent <= 1.0:
             raise MalformedEvent(f"percent_grade {percent!r} outside 0..1")
-        completions.record_grade(user_id=user_id, **_identity(key, key), grade=percent,
+        completions.record_grade(user_id=user_id, **_identity(key), grade=percent,
                                  event_time=_time(metadata))
-        _enqueue(user_id, key)
+        _enqueue(user_id, _counted(key))
 
 
 def on_badge_awarded(signal=None, sender=None, badge=None, metadata=None, **kwargs):
@@ -100,11 +101,11 @@ def _certificate(certificate, metadata, status: str | None = None) -> None:
         user_id = _user_id(certificate.user.id)
         key = _course_key(certificate.course.course_key)
         completions.record_certificate(
-            user_id=user_id, **_identity(key, key),
+            user_id=user_id, **_identity(key),
             status=(status or str(certificate.current_status or "")).strip().lower()[:32],
             mode=str(certificate.mode or "").strip().lower()[:64], event_time=_time(metadata),
         )
-        _enqueue(user_id, key)
+        _enqueue(user_id, _counted(key))
 
 
 class _guard:
@@ -141,9 +142,15 @@ def _enqueue(user_id: int, course_key: CourseKey | None = None, external_id: str
         user_id, course_key=str(course_key) if course_key else None, external_id=external_id))
 
 
-def _identity(reported: CourseKey, counted: CourseKey) -> dict:
+def _identity(reported: CourseKey, counted: CourseKey | None = None) -> dict:
+    """Row identity: a CCX run is stored under its own key but counts as its master course."""
+    counted = counted or _counted(reported)
     return {"course_key": str(reported), "counted_key": str(counted),
             "org": counted.org, "number": counted.course}
+
+
+def _counted(key: CourseKey) -> CourseKey:
+    return key.to_course_locator() if isinstance(key, CCXLocator) else key
 
 
 def _user_id(value) -> int:

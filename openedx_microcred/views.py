@@ -1,8 +1,37 @@
-"""Server-rendered pages. Views call ``api`` only; every view states who may see it."""
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+"""
+Server-rendered pages and the public credential documents (DESIGN §5).
 
-from . import api
+Views call ``api`` only. Every view states who may see it: the learner page needs a login and
+shows the signed-in learner's own data; the documents and the verification page are public by
+design (they carry no email or username: the recipient is a salted hash).
+"""
+import base64
+import hashlib
+import json
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_safe
+from django_ratelimit.core import get_usage
+
+from . import api, qr
+from .conf import setting
+
+JSONLD = "application/ld+json"
+DID_JSON = "application/did+json"
+
+# Signed documents never change once issued; status lists change on every revocation.
+IMMUTABLE = "public, max-age=86400, immutable"
+SHORT = "public, max-age=60, must-revalidate"
 
 
 @login_required
@@ -12,3 +41,208 @@ def learner_dashboard(request):
         "progress": api.get_progress(user_id=request.user.pk),
         "credentials": api.get_credentials(user_id=request.user.pk),
     })
+
+
+@require_GET
+def credential_document(request, credential_uuid):
+    """Public: the signed Open Badges 3.0 credential."""
+    return _document(api.get_credential_document, credential_uuid, JSONLD, IMMUTABLE)
+
+
+@require_GET
+def clr_document(request, credential_uuid):
+    """Public: the signed CLR 2.0 transcript."""
+    return _document(api.get_clr_document, credential_uuid, JSONLD, IMMUTABLE)
+
+
+@require_GET
+def status_list_document(request, list_id):
+    """Public: the signed Bitstring Status List credential."""
+    return _document(api.get_status_list_document, list_id, JSONLD, SHORT)
+
+
+@require_GET
+def did_document(request, org):
+    """Public: the did:web DID document of an issuing org."""
+    return _document(api.get_did_document, org, DID_JSON, "public, max-age=300")
+
+
+def _document(getter, key, content_type: str, cache_control: str) -> HttpResponse:
+    try:
+        document = getter(key)
+    except api.CredentialNotFound as error:
+        raise Http404("not found") from error
+    response = HttpResponse(json.dumps(document, ensure_ascii=False, indent=2),
+                            content_type=f"{content_type}; charset=utf-8")
+    response["Cache-Control"] = cache_control
+    response["Access-Control-Allow-Origin"] = "*"  # verifiers fetch these from other origins
+    return response
+
+
+# --- The public verification page (DESIGN §5: /microcred/verify/<uuid>/) ------------------------
+
+VERIFY_LANGUAGES = {"en": "English", "zh-hans": "中文"}  # code -> its own name (switch link)
+HTML_LANG = {"en": "en", "zh-hans": "zh-Hans"}  # BCP 47 for <html lang>
+VERIFY_RATE_GROUP = "openedx_microcred.verify"
+VERIFY_STYLE = Path(__file__).parent / "static" / "openedx_microcred" / "verify.css"
+LINKEDIN_ADD = "https://www.linkedin.com/profile/add"
+
+VERDICTS = {"valid": _("Valid"), "revoked": _("Revoked"), "expired": _("Expired"),
+            "invalid": _("Invalid")}
+CHECKS = {  # key of VerificationData.checks -> (name, when passed, when failed)
+    "signature": (_("Digital signature"),
+                  _("The content is exactly what the issuer signed."),
+                  _("The content does not match the issuer's signature.")),
+    "issuer_key": (_("Issuer key"),
+                   _("It was signed with a key the issuer has published."),
+                   _("It was not signed with a key of the issuer it names.")),
+    "not_revoked": (_("Revocation status"),
+                    _("The issuer has not revoked it."),
+                    _("The issuer has revoked it.")),
+    "not_expired": (_("Validity period"),
+                    _("It is within its validity period."),
+                    _("Its validity period has ended.")),
+}
+
+
+@require_safe
+def verify_page(request, credential_uuid):
+    """Public by design: who holds which credential from whom, and whether it is valid now.
+
+    No login, no JavaScript, nothing the learner did not choose to share by sharing the link
+    (display name, programme, courses; never the email or username). Rate-limited per client IP
+    (MICROCRED_VERIFY_RATE_LIMIT); unknown or malformed ids get a friendly 404; never cached,
+    because the verdict is computed on every request.
+    """
+    language = _verify_language(request)
+    with translation.override(language):
+        context = _page_context(language)
+        usage = get_usage(request, group=VERIFY_RATE_GROUP, key="ip", rate=_verify_rate,
+                          increment=True)
+        if usage and usage["should_limit"]:
+            response = render(request, "openedx_microcred/verify_rate_limited.html", context,
+                              status=429)
+            response["Retry-After"] = str(max(1, int(usage["time_left"])))
+        else:
+            try:
+                data = api.get_verification(credential_uuid)
+            except api.CredentialNotFound:
+                response = render(request, "openedx_microcred/verify_not_found.html", context,
+                                  status=404)
+            else:
+                context.update(_verification_context(request, data))
+                response = render(request, "openedx_microcred/verify.html", context)
+    return _secure(response, language, context["style_hash"])
+
+
+def linkedin_add_url(data: api.VerificationData, page_url: str) -> str:
+    """LinkedIn's "Add licence or certification" link, pre-filled from ``data``."""
+    params: dict[str, str | int] = {
+        "startTask": "CERTIFICATION_NAME",
+        "name": data.program_title,
+        "organizationName": data.issuer_name,
+        "issueYear": data.issued_at.year,
+        "issueMonth": data.issued_at.month,
+    }
+    if data.expires_at:
+        params["expirationYear"] = data.expires_at.year
+        params["expirationMonth"] = data.expires_at.month
+    params["certUrl"] = page_url
+    params["certId"] = str(data.uuid)
+    return f"{LINKEDIN_ADD}?{urlencode(params, quote_via=quote)}"  # safe="": "/" encoded too
+
+
+def _verify_rate(group, request) -> str:
+    return setting("MICROCRED_VERIFY_RATE_LIMIT")
+
+
+def _supported_language(code: str) -> str | None:
+    code = (code or "").strip().lower().replace("_", "-")
+    if code == "en" or code.startswith("en-"):
+        return "en"
+    if code in ("zh", "zh-hans", "zh-cn", "zh-sg") or code.startswith("zh-hans-"):
+        return "zh-hans"
+    return None
+
+
+def _verify_language(request) -> str:
+    """``?lang=`` when supported, else the language LocaleMiddleware chose, else English."""
+    return (_supported_language(request.GET.get("lang", ""))
+            or _supported_language(translation.get_language() or "") or "en")
+
+
+@cache
+def _page_style() -> tuple[str, str]:
+    """The page's stylesheet (inlined) and its CSP hash: one request, no static pipeline."""
+    css = VERIFY_STYLE.read_text(encoding="utf-8").strip()
+    digest = base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode("ascii")
+    return css, f"'sha256-{digest}'"
+
+
+def _page_context(language: str) -> dict:
+    css, style_hash = _page_style()
+    return {
+        "lang": language,
+        "html_lang": HTML_LANG[language],
+        "languages": [{"code": code, "name": name, "html_lang": HTML_LANG[code],
+                       "current": code == language} for code, name in VERIFY_LANGUAGES.items()],
+        "css": css,
+        "style_hash": style_hash,
+    }
+
+
+def _verification_context(request, data: api.VerificationData) -> dict:
+    page_url = data.verify_url or request.build_absolute_uri(request.path)
+    kwargs = {"credential_uuid": data.uuid}
+    checks = []
+    for key, (name, passed_text, failed_text) in CHECKS.items():
+        passed = bool(data.checks.get(key))
+        checks.append({"key": key, "name": name, "passed": passed,
+                       "text": passed_text if passed else failed_text})
+    return {
+        "data": data,
+        "credits_earned": _credits(data.credits_earned),
+        "credits_available": _credits(data.credits_available),
+        "courses": [{"course": course, "credits": _credits(course.credits)}
+                    for course in data.courses],
+        "verdict_label": VERDICTS.get(data.verdict, VERDICTS["invalid"]),
+        "page_url": page_url,
+        "credential_href": _http_or(data.credential_url,
+                                    reverse("openedx_microcred:credential-document",
+                                            kwargs=kwargs)),
+        "clr_href": _http_or(data.clr_url,
+                             reverse("openedx_microcred:clr-document", kwargs=kwargs)),
+        "issuer_href": _http_or(data.issuer_url, ""),
+        "checks": checks,
+        "qr_svg": qr.qr_svg(page_url, label=translation.gettext(
+            "QR code with the address of this verification page")),
+        "linkedin_url": linkedin_add_url(data, page_url) if data.verdict == "valid" else "",
+        "checked_at": timezone.now(),
+    }
+
+
+def _credits(value) -> str:
+    """``3.5``, ``2``, ``10``: no trailing zeros, no exponent, localized decimal separator."""
+    value = Decimal(value)
+    value = value.quantize(Decimal(1)) if value == value.to_integral() else value.normalize()
+    return formats.number_format(value)
+
+
+def _http_or(url: str, fallback: str) -> str:
+    """``url`` when it is an http(s) URL (never ``javascript:`` and the like), else ``fallback``."""
+    return url if url.startswith(("https://", "http://")) else fallback
+
+
+def _secure(response: HttpResponse, language: str, style_hash: str) -> HttpResponse:
+    response["Cache-Control"] = "no-store"
+    response["Content-Language"] = HTML_LANG[language]
+    response["Content-Security-Policy"] = (
+        f"default-src 'none'; style-src {style_hash}; img-src 'self' data:; base-uri 'none'; "
+        "form-action 'none'; frame-ancestors 'none'")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["X-Frame-Options"] = "DENY"
+    response["Referrer-Policy"] = "same-origin"
+    response["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
+    response["Cross-Origin-Opener-Policy"] = "same-origin"
+    patch_vary_headers(response, ("Accept-Language",))
+    return response

@@ -30,6 +30,7 @@ STATIC_URL = "/static/"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 SERVICE_VARIANT = "lms"  # openedx-events names the event source after it
 EVENTS_SERVICE_NAME = "sandbox"
+LMS_ROOT_URL = os.environ.get("MICROCRED_LMS_ROOT_URL", "http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -140,3 +140,26 @@ def test_receivers_work_inside_an_open_transaction(learner, django_capture_on_co
     with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
         send_passing(learner.pk, KEY, time=utc(2026, 3, 1))
     assert len(callbacks) == 1  # enqueued on the LMS's commit, not during its transaction
+
+
+def test_grade_and_certificate_of_a_ccx_count_as_the_master_course(learner):
+    ccx = f"ccx-v1:DemoX+D101+2026+ccx@{3}"
+    send_grade(learner.pk, ccx, 0.9, time=utc(2026, 3, 1))  # before the CCX passing event
+    send_certificate(learner.pk, ccx, time=utc(2026, 3, 1))
+    send_ccx_passing(learner.pk, KEY, "3", time=utc(2026, 3, 2))
+    row = CourseCompletion.objects.get(user=learner)
+    assert row.course_key == ccx
+    assert (row.counted_key, row.org, row.number) == (KEY, "DemoX", "D101")
+    assert (row.passing, row.grade, row.certificate_status) == (True, 0.9, "downloadable")
+
+
+def test_mysql_upsert_names_incoming_values_whole():
+    from openedx_microcred import completions
+
+    columns = ("user_id", "course_key", "counted_key", "org", "number", "passing", "passed_at",
+               "passing_event_at", "modified")
+    sql = completions._mysql_sql(completions.PASSING, columns)
+    assert "VALUES(passing_event_at)" in sql
+    assert "VALUES(passing)_" not in sql
+    # the guard reads the stored event time, so it must be assigned last
+    assert sql.rstrip().endswith("passing_event_at)")

@@ -29,6 +29,28 @@ DEFAULTS = {
     # .. setting_description: Retries of an evaluation task after a transient database error
     #   (deadlock, lost connection), with exponential backoff and jitter.
     "MICROCRED_TASK_MAX_RETRIES": 5,
+    # .. setting_name: MICROCRED_ISSUER_HOST
+    # .. setting_default: "" (the host of LMS_ROOT_URL)
+    # .. setting_description: Host (and port) of the issuers' did:web identifiers,
+    #   ``did:web:<host>:microcred:issuers:<org>``. With neither this nor LMS_ROOT_URL, issuers
+    #   sign as did:key.
+    "MICROCRED_ISSUER_HOST": "",
+    # .. setting_name: MICROCRED_KEY_ENCRYPTION_KEYS
+    # .. setting_default: [] (a key derived from SECRET_KEY with HKDF)
+    # .. setting_description: Fernet keys (``Fernet.generate_key().decode()``) encrypting the
+    #   issuers' private signing keys at rest. The first encrypts; all decrypt, so prepend a new
+    #   key to rotate. Set it in production, out of the database's reach.
+    "MICROCRED_KEY_ENCRYPTION_KEYS": [],
+    # .. setting_name: MICROCRED_STATUS_LIST_SIZE
+    # .. setting_default: 131072
+    # .. setting_description: Entries per Bitstring Status List (at least 131,072, the
+    #   specification's minimum for herd privacy).
+    "MICROCRED_STATUS_LIST_SIZE": 131072,
+    # .. setting_name: MICROCRED_VERIFY_RATE_LIMIT
+    # .. setting_default: "60/m"
+    # .. setting_description: Requests per client IP to the public verification page and
+    #   documents (django-ratelimit syntax).
+    "MICROCRED_VERIFY_RATE_LIMIT": "60/m",
 }
 
 

@@ -101,10 +101,6 @@ class Scenario:
     deliveries: list[list[int]]
     inverted_groups: int = 0
 
-    @property
-    def by_id(self) -> dict[int, dict]:
-        return {event["id"]: event for event in self.events}
-
     def spec(self, **extra) -> dict:
         """The JSON document the driver reads."""
         return {"name": self.name, "xmls": all_xmls(), "learners": self.learners,

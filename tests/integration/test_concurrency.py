@@ -11,7 +11,9 @@ Fault matrix
     duplicates (same metadata, other threads) ...... every burst: completions unchanged
     out-of-order (newest first, same thread) ....... every burst: older events never overwrite
     same learner from all threads at once .......... every burst: no lost completion
-    CCX results (any run and an exact run) ......... every burst: counted as the master course
+    CCX results (any run and an exact run) ......... every burst: counted as the master course,
+      including a CCX graded before its passing status arrives (a fixed ``<prefix>-ccx`` learner)
+    min-grade + badge, certificate programmes ...... every burst: facets ordered independently
     stacked programmes (parents of issued ones) .... every burst and the hammer
     one learner evaluated 20× at once .............. hammer: one credential per programme
     pool processes SIGKILLed mid-task .............. kill: acks_late + reject_on_worker_lost

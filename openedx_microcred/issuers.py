@@ -1,0 +1,155 @@
+"""
+Issuer identities: each organisation signs with its own Ed25519 key under its own DID.
+
+* ``did:web:<lms-host>:microcred:issuers:<org>`` when the LMS host is known, its DID document
+  served by the plugin at ``/microcred/issuers/<org>/did.json`` and listing every key the org
+  ever had (retired ones too: credentials signed before a rotation must still verify);
+* ``did:key:<public key>`` otherwise (the DID is the key; nothing to serve).
+
+Private keys are encrypted at rest with Fernet (AES-128-CBC + HMAC-SHA256) under the keys of
+``MICROCRED_KEY_ENCRYPTION_KEYS`` (the first encrypts, all decrypt, so the encryption key itself
+can rotate). DO NOT log, render or return a private key or its ciphertext.
+"""
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import quote, unquote, urlsplit
+
+from cryptography.fernet import Fernet, MultiFernet
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from . import platform
+from .conf import setting
+from .credentials import did_document, did_key
+from .credentials.did import verification_method_id
+from .credentials.multikey import decode_public_key, encode_public_key
+from .models import IssuerKey
+
+
+@dataclass(frozen=True)
+class Signer:
+    """What signing needs: the DID, the verification method and the private key (in memory)."""
+
+    did: str
+    verification_method: str
+    private_key: Ed25519PrivateKey
+
+    def __repr__(self) -> str:  # never show the key
+        return f"Signer({self.verification_method!r})"
+
+
+def issuer_host() -> str:
+    """The host (with port) of did:web identifiers, or "" when did:key is used."""
+    configured = setting("MICROCRED_ISSUER_HOST")
+    if configured:
+        return configured
+    return urlsplit(platform.get_lms_root_url() or "").netloc
+
+
+def base_url() -> str:
+    """The LMS root URL public documents live under ("" when unknown)."""
+    return (platform.get_lms_root_url() or "").rstrip("/")
+
+
+def org_did(org: str) -> str | None:
+    """The did:web DID of ``org``, or None when no host is configured (did:key is used)."""
+    host = issuer_host()
+    if not host:
+        return None
+    return f"did:web:{quote(host, safe='')}:microcred:issuers:{quote(org, safe='')}"
+
+
+def signer_for(org: str) -> Signer:
+    """The active signer of ``org``, creating the org's first key when it has none."""
+    key = IssuerKey.objects.filter(org=org, active=True).first() or _create_key(org)
+    private_key = _decrypt(key.encrypted_private_key)
+    public_key = private_key.public_key()
+    did = org_did(org) or did_key(public_key)
+    return Signer(did=did, verification_method=verification_method_id(did, public_key),
+                  private_key=private_key)
+
+
+def rotate_key(org: str) -> IssuerKey:
+    """Retire the org's active key and create a new one; the old one stays in the DID document."""
+    with transaction.atomic():
+        IssuerKey.objects.select_for_update().filter(org=org, active=True).update(
+            active=None, retired_at=timezone.now())
+        return _create_key(org)
+
+
+def public_keys(org: str) -> list[Ed25519PublicKey]:
+    """Every public key ``org`` has signed with, the active one first."""
+    rows = IssuerKey.objects.filter(org=org).order_by("-active", "-created", "-pk")
+    return [decode_public_key(row.public_key) for row in rows]
+
+
+def did_document_for(org: str) -> dict | None:
+    """The did:web DID document of ``org`` (None when the org has no key or did:web is off)."""
+    did = org_did(org)
+    keys = public_keys(org)
+    if did is None or not keys:
+        return None
+    return did_document(did, keys)
+
+
+def org_of_did(did: str) -> str | None:
+    """The org whose DID is ``did`` (did:web of this host, or did:key of one of our keys)."""
+    if did.startswith("did:key:"):
+        multibase = did.removeprefix("did:key:").split("#", 1)[0]
+        return IssuerKey.objects.filter(public_key=multibase).values_list("org", flat=True).first()
+    prefix = org_did("")
+    if prefix and did.startswith(prefix):
+        return unquote(did[len(prefix):]) or None
+    return None
+
+
+def _create_key(org: str) -> IssuerKey:
+    private_key = Ed25519PrivateKey.generate()
+    try:
+        with transaction.atomic():
+            return IssuerKey.objects.create(
+                org=org, public_key=encode_public_key(private_key.public_key()),
+                encrypted_private_key=_encrypt(private_key))
+    except IntegrityError:  # another process created the org's key first: use theirs
+        return IssuerKey.objects.get(org=org, active=True)
+
+
+def _encrypt(private_key: Ed25519PrivateKey) -> str:
+    raw = private_key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+                                    serialization.NoEncryption())
+    return _fernet().encrypt(raw).decode("ascii")
+
+
+def _decrypt(token: str) -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.from_private_bytes(_fernet().decrypt(token.encode("ascii")))
+
+
+def _fernet() -> MultiFernet:
+    keys = setting("MICROCRED_KEY_ENCRYPTION_KEYS") or [_derived_key(settings.SECRET_KEY)]
+    return _multi_fernet(tuple(keys))
+
+
+@lru_cache(maxsize=8)
+def _multi_fernet(keys: tuple[str, ...]) -> MultiFernet:
+    try:
+        return MultiFernet([Fernet(key) for key in keys])
+    except (ValueError, TypeError) as error:
+        raise ImproperlyConfigured(
+            "MICROCRED_KEY_ENCRYPTION_KEYS must hold Fernet keys "
+            "(Fernet.generate_key().decode())") from error
+
+
+@lru_cache(maxsize=8)
+def _derived_key(secret: str) -> str:
+    """A Fernet key derived from Django's SECRET_KEY (HKDF-SHA256), when none is configured."""
+    raw = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+               info=b"openedx-microcred issuer key encryption").derive(secret.encode())
+    return base64.urlsafe_b64encode(raw).decode("ascii")

@@ -1,0 +1,105 @@
+"""
+Building and signing a credential's public documents at issuance (DESIGN §4).
+
+Called by ``issuance.issue`` inside the issuing transaction, after the credential row and its
+status-list index exist: the Open Badges 3.0 AchievementCredential and the CLR 2.0 transcript
+(one signed AchievementCredential per counted course, the programme credential, ``isPartOf``
+associations) are signed with the org's key and stored on the credential. Everything here is
+local computation: no network (contexts are bundled), no registry calls.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from . import issuers, platform, rules, statuslists
+from .credentials import proof
+from .credentials.achievement import (
+    IssuerProfile,
+    build_achievement_credential,
+    build_course_credential,
+    completed_courses,
+)
+from .credentials.clr import build_clr_credential
+from .credentials.recipient import hashed_email_identity, new_salt
+from .definitions import ProgramDefinition
+from .models import Credential
+
+
+def credential_url(credential_uuid: uuid.UUID | str) -> str:
+    """The URL (or URN without an LMS host) of the signed credential."""
+    base = issuers.base_url()
+    return f"{base}/microcred/credentials/{credential_uuid}.jsonld" if base \
+        else f"urn:uuid:{credential_uuid}"
+
+
+def clr_url(credential_uuid: uuid.UUID | str) -> str:
+    """The URL (or URN) of the signed CLR transcript."""
+    base = issuers.base_url()
+    return f"{base}/microcred/credentials/{credential_uuid}/clr.jsonld" if base \
+        else f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'clr:{credential_uuid}')}"
+
+
+def verify_url(credential_uuid: uuid.UUID | str) -> str:
+    """The public verification page ("" without an LMS host)."""
+    base = issuers.base_url()
+    return f"{base}/microcred/verify/{credential_uuid}/" if base else ""
+
+
+def achievement_id(kind: str, key: str) -> str:
+    """A stable URN for an achievement (a programme version or a course)."""
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'microcred:{kind}:{key}')}"
+
+
+def sign_documents(credential: Credential, definition: ProgramDefinition,
+                   evaluation: rules.Evaluation) -> None:
+    """Build, sign and store ``credential.document`` and ``credential.clr_document``."""
+    signer = issuers.signer_for(definition.org)
+    issuer = IssuerProfile.from_definition(definition, signer.did)
+    recipient = hashed_email_identity(platform.get_user_email(credential.user_id), new_salt())
+    status = statuslists.entry(credential.status_list, credential.status_index)
+    version = credential.version.number
+    common = {"issuer": issuer, "recipient": recipient, "valid_from": credential.issued_at,
+              "valid_until": credential.expires_at, "status": status}
+    document = _sign(signer, build_achievement_credential(
+        credential_id=credential_url(credential.uuid),
+        achievement_id=achievement_id("program", f"{definition.id}:v{version}"),
+        definition=definition, credits_earned=credential.credits_earned,
+        activity_end_date=_latest(evaluation), evidence=evaluation.evidence,
+        version=str(version), **common), credential.issued_at)
+    courses = [
+        _sign(signer, build_course_credential(
+            credential_id=f"urn:uuid:{uuid.uuid5(credential.uuid, course.key)}",
+            achievement_id=achievement_id("course", course.key), course=course,
+            lang=definition.lang, **common), credential.issued_at)
+        for course in completed_courses(definition, evaluation.evidence)
+    ]
+    clr = _sign(signer, build_clr_credential(
+        credential_id=clr_url(credential.uuid), program_credential=document,
+        course_credentials=courses, stacked_credentials=_stacked(credential, evaluation, signer.did),
+        **common), credential.issued_at)
+    credential.document, credential.clr_document = document, clr
+    credential.save(update_fields=["document", "clr_document"])
+
+
+def _stacked(credential: Credential, evaluation: rules.Evaluation,
+             issuer_did: str) -> list[dict]:
+    """The signed credentials of the stacked programmes that counted (same issuer only: a CLR
+    is one issuer's record)."""
+    refs = [item.key for item in evaluation.evidence if item.kind == "program"]
+    if not refs:
+        return []
+    rows = (Credential.objects.filter(user_id=credential.user_id, active=True,
+                                      program__program_id__in=refs, document__isnull=False)
+            .values_list("document", flat=True))
+    return [doc for doc in rows if doc.get("issuer", {}).get("id") == issuer_did]
+
+
+def _sign(signer: issuers.Signer, unsigned: dict, created: datetime) -> dict:
+    return proof.sign(unsigned, private_key=signer.private_key,
+                      verification_method=signer.verification_method, created=created)
+
+
+def _latest(evaluation: rules.Evaluation) -> datetime | None:
+    dates = [item.achieved_at for item in evaluation.evidence if item.achieved_at]
+    return max(dates) if dates else None

@@ -1,0 +1,96 @@
+"""
+Revocation status: Bitstring Status List v1.0, one family of lists per issuing org.
+
+An index is allocated at issuance, under a row lock on the org's current list, and never reused
+(a UNIQUE constraint on ``(status_list, status_index)`` backs this). Setting a bit re-signs the
+list credential in the same transaction, so the served list always carries a valid proof.
+"""
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.text import slugify
+
+from . import issuers
+from .conf import setting
+from .credentials import proof, statuslist
+from .models import StatusList
+
+
+def allocate(org: str) -> tuple[StatusList, int]:
+    """Reserve the next free index of ``org``'s revocation list (a new list when full).
+
+    Must run inside the issuing transaction: the reservation commits or rolls back with it.
+    """
+    for _ in range(3):  # a concurrent issuer may create the org's next list first
+        current = (StatusList.objects.select_for_update()
+                   .filter(org=org, purpose=StatusList.REVOCATION, next_index__lt=F("size"))
+                   .order_by("pk").first())
+        if current is not None:
+            break
+        try:
+            with transaction.atomic():
+                _new_list(org)
+        except IntegrityError:
+            continue
+    else:
+        raise RuntimeError(f"could not allocate a status-list index for {org}")
+    index = current.next_index
+    StatusList.objects.filter(pk=current.pk).update(next_index=index + 1)
+    return current, index
+
+
+def list_url(status_list: StatusList) -> str:
+    """Where the signed list credential is served."""
+    base = issuers.base_url()
+    if not base:
+        return f"urn:microcred:status:{status_list.list_id}"
+    return f"{base}/microcred/status/{status_list.list_id}"
+
+
+def entry(status_list: StatusList, index: int) -> dict:
+    """The ``credentialStatus`` entry of the credential holding ``index``."""
+    return statuslist.status_entry(list_credential_url=list_url(status_list), index=index,
+                                   purpose=status_list.purpose)
+
+
+def is_set(status_list: StatusList, index: int) -> bool:
+    """Whether the bit at ``index`` is set (the credential is revoked)."""
+    return statuslist.get_bit(bytearray(status_list.bits), index)
+
+
+def set_bit(status_list_pk: int, index: int) -> StatusList:
+    """Set the bit at ``index`` and re-sign the list (idempotent)."""
+    with transaction.atomic():
+        current = StatusList.objects.select_for_update().get(pk=status_list_pk)
+        bits = bytearray(current.bits)
+        if statuslist.get_bit(bits, index):
+            return current
+        statuslist.set_bit(bits, index, True)
+        current.bits = bytes(bits)
+        current.document = _signed_document(current)
+        current.updated = timezone.now()
+        current.save(update_fields=["bits", "document", "updated"])
+        return current
+
+
+def _new_list(org: str) -> StatusList:
+    size = setting("MICROCRED_STATUS_LIST_SIZE")
+    number = StatusList.objects.filter(org=org).count() + 1
+    created = StatusList(list_id=f"{slugify(org) or 'org'}-revocation-{number}", org=org,
+                         purpose=StatusList.REVOCATION, size=size,
+                         bits=bytes(statuslist.new_bitstring(size)))
+    created.document = _signed_document(created)
+    created.save()
+    return created
+
+
+def _signed_document(status_list: StatusList) -> dict:
+    signer = issuers.signer_for(status_list.org)
+    now = timezone.now()
+    unsigned = statuslist.build_status_list_credential(
+        list_credential_url=list_url(status_list), issuer_id=signer.did,
+        bits=bytearray(status_list.bits), valid_from=now, purpose=status_list.purpose)
+    return proof.sign(unsigned, private_key=signer.private_key,
+                      verification_method=signer.verification_method, created=now)
