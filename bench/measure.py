@@ -214,6 +214,7 @@ class EvaluatePass:
     latencies_ms: list[float]
     programmes: int
     issued: int
+    issuing_ms: list[float] = field(default_factory=list)  # latencies of events that issued
 
     @property
     def rate(self) -> float:
@@ -250,7 +251,7 @@ def warm_definition_cache() -> tuple[int, float]:
 def _evaluate_pass(label: str, pairs: list[tuple[int, str]]) -> EvaluatePass:
     from openedx_microcred.evaluation import evaluate_learner
 
-    latencies = []
+    latencies, issuing = [], []
     programmes = issued = 0
     clock = time.perf_counter
     cpu_start, wall_start = time.process_time(), clock()
@@ -260,8 +261,10 @@ def _evaluate_pass(label: str, pairs: list[tuple[int, str]]) -> EvaluatePass:
         latencies.append((clock() - start) * 1000)
         programmes += len(outcome.evaluated)
         issued += len(outcome.issued)
+        if outcome.issued:
+            issuing.append(latencies[-1])
     wall, cpu = clock() - wall_start, time.process_time() - cpu_start
-    return EvaluatePass(label, len(pairs), wall, cpu, latencies, programmes, issued)
+    return EvaluatePass(label, len(pairs), wall, cpu, latencies, programmes, issued, issuing)
 
 
 def _count_queries(pairs: list[tuple[int, str]]) -> tuple[float, int]:
@@ -305,6 +308,83 @@ def profile_evaluate(pairs: list[tuple[int, str]]) -> dict[str, tuple]:
     }
 
 
+def orm_floor(pairs: list[tuple[int, str]]) -> dict | None:
+    """An estimate, no profiler: evaluate_learner's reads through the ORM against the same reads
+    as plain SQL strings (rows fetched, not converted), and the pure rules on their own.
+
+    Returns None if the evaluation helpers it calls were renamed (it is informational only).
+    """
+    from django.db import connection
+
+    from openedx_microcred import evaluation, programs, rules
+    from openedx_microcred.models import (
+        CourseCompletion,
+        Credential,
+        ExternalAchievement,
+        Program,
+        ProgramLeafIndex,
+        ProgramProgress,
+    )
+
+    needed = ("load_record", "_candidates", "_progress_rows", "_org_number")
+    if not all(hasattr(evaluation, name) for name in needed):
+        return None
+    table = {model.__name__: model._meta.db_table for model in (
+        CourseCompletion, Credential, ExternalAchievement, Program, ProgramLeafIndex,
+        ProgramProgress)}
+    reads = [
+        f"SELECT id, counted_key, org, number, passing, passed_at, grade, certificate_status, "
+        f"certificate_mode, certificate_at FROM {table['CourseCompletion']} WHERE user_id = %s",
+        f"SELECT external_id, achieved_at FROM {table['ExternalAchievement']} WHERE user_id = %s",
+        f"SELECT p.program_id, c.issued_at FROM {table['Credential']} c JOIN {table['Program']} p "
+        f"ON p.id = c.program_id WHERE c.user_id = %s AND c.active",
+    ]
+    candidates_sql = (
+        f"SELECT l.program_id, p.program_id, p.published_version_id FROM "
+        f"{table['ProgramLeafIndex']} l JOIN {table['Program']} p ON p.id = l.program_id "
+        f"WHERE p.published_version_id IS NOT NULL AND ((l.kind = %s AND l.key = %s) "
+        f"OR (l.kind = %s AND l.key = %s))")
+    progress_sql = (f"SELECT id, user_id, program_id, version_id, complete, credits_earned, "
+                    f"satisfied, evaluated_at FROM {table['ProgramProgress']} "
+                    f"WHERE user_id = %s AND program_id IN ")
+    prepared = []
+    for user_id, key in pairs:
+        record, _ = evaluation.load_record(user_id)
+        found = evaluation._candidates(course_key=key)
+        prepared.append((user_id, key, record, found, [c.pk for c in found] or [0]))
+
+    clock = time.perf_counter
+    start = clock()
+    for user_id, key, _, _, pks in prepared:
+        evaluation.load_record(user_id)
+        evaluation._candidates(course_key=key)
+        evaluation._progress_rows(user_id, pks)
+    orm = clock() - start
+    start = clock()
+    with connection.cursor() as cursor:
+        for user_id, key, _, _, pks in prepared:
+            for sql in reads:
+                cursor.execute(sql, [user_id])
+                cursor.fetchall()
+            org, number = evaluation._org_number(key)
+            cursor.execute(candidates_sql, [ProgramLeafIndex.COURSE_RUN, key,
+                                            ProgramLeafIndex.COURSE, f"{org}+{number}"])
+            cursor.fetchall()
+            cursor.execute(progress_sql + f"({', '.join(['%s'] * len(pks))})", [user_id, *pks])
+            cursor.fetchall()
+    raw = clock() - start
+    start = clock()
+    evaluated = 0
+    for _, _, record, found, _ in prepared:
+        for candidate in found:
+            rules.evaluate(programs.definition_for(candidate.version_id).rules, record)
+            evaluated += 1
+    pure = clock() - start
+    events = len(prepared)
+    return {"events": events, "orm_us": orm / events * 1e6, "raw_us": raw / events * 1e6,
+            "rules_us": pure / events * 1e6, "programmes": evaluated / events}
+
+
 # -------------------------------------------------------------------------------- backfill ---
 
 
@@ -340,6 +420,8 @@ def backfill_worker(*, learners: int, batch_size: int, trace: bool,
         if done >= learners:
             raise _Stop
 
+    peak_rss = stats.PeakRss()
+    peak_rss.start()
     if trace:
         tracemalloc.start()
     finished = True
@@ -355,14 +437,15 @@ def backfill_worker(*, learners: int, batch_size: int, trace: bool,
     except _Stop:
         finished = False
     wall, cpu = time.perf_counter() - wall_start, time.process_time() - cpu_start
+    rss_peak = peak_rss.stop()
     traced_peak = tracemalloc.get_traced_memory()[1] if trace else None
     if trace:
         tracemalloc.stop()
     out = {
         "versions": versions, "warm_s": warm_s, "resume_after": resume_after,
         "remaining_before": remaining, "learners": done, "finished": finished,
-        "wall_s": wall, "cpu_s": cpu, "rss_before": rss_before,
-        "rss_peak": stats.peak_rss_bytes(), "traced_peak": traced_peak, "samples": samples,
+        "wall_s": wall, "cpu_s": cpu, "rss_before": rss_before, "rss_peak": rss_peak,
+        "rss_method": peak_rss.method, "traced_peak": traced_peak, "samples": samples,
         "issued": Credential.objects.count() - credentials_before,
         "progress_rows": ProgramProgress.objects.count() - progress_before,
         "page_ms": page_ms,

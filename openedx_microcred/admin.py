@@ -1,18 +1,22 @@
 """Django admin: operators inspect programmes, completions, progress and credentials."""
+from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import issuance
+from . import delivery, encryption, issuance, registries, tasks
 from .models import (
     BackfillCheckpoint,
     CourseCompletion,
     Credential,
+    Delivery,
     ExternalAchievement,
     IssuerKey,
     Program,
     ProgramProgress,
     ProgramVersion,
+    RegistryConnection,
+    RegistryProgramMapping,
     RejectedEvent,
     StatusList,
 )
@@ -76,7 +80,10 @@ class CredentialAdmin(ReadOnlyAdmin):
     def revoke_selected(self, request, queryset):
         """Revoke each awarded credential: status-list bit set, list re-signed."""
         reason = f"revoked by {request.user.get_username()}"
-        revoked = sum(issuance.revoke(credential, reason=reason) for credential in queryset)
+        revoked_ids = [credential.pk for credential in queryset
+                       if issuance.revoke(credential, reason=reason)]
+        tasks.dispatch_deliveries(revoked_ids)
+        revoked = len(revoked_ids)
         self.message_user(request, ngettext("%d credential revoked.", "%d credentials revoked.",
                                             revoked) % revoked, messages.SUCCESS)
 
@@ -107,3 +114,76 @@ class RejectedEventAdmin(ReadOnlyAdmin):
 @admin.register(BackfillCheckpoint)
 class BackfillCheckpointAdmin(ReadOnlyAdmin):
     list_display = ("name", "last_user_id", "updated")
+
+
+class RegistryConnectionForm(forms.ModelForm):
+    """The secret is write-only: never rendered back; left blank, the stored one is kept."""
+
+    secret = forms.CharField(
+        required=False, strip=True, widget=forms.PasswordInput(render_value=False),
+        help_text=_("API token, OAuth client secret (JSON for Parchment) or webhook signing key. "
+                    "Stored encrypted; leave blank to keep the current one."))
+
+    class Meta:
+        model = RegistryConnection
+        fields = ["name", "kind", "base_url", "secret", "options", "all_programs", "active",
+                  "rate_limit"]
+
+    def save(self, commit=True):
+        connection = super().save(commit=False)
+        if self.cleaned_data.get("secret"):
+            connection.encrypted_secret = encryption.encrypt_text(self.cleaned_data["secret"])
+        if commit:
+            connection.save()
+        return connection
+
+
+class RegistryProgramMappingInline(admin.TabularInline):
+    model = RegistryProgramMapping
+    extra = 0
+    raw_id_fields = ("program",)
+
+
+@admin.register(RegistryConnection)
+class RegistryConnectionAdmin(admin.ModelAdmin):
+    form = RegistryConnectionForm
+    list_display = ("name", "kind", "active", "all_programs", "rate_limit", "created")
+    list_filter = ("kind", "active")
+    inlines = [RegistryProgramMappingInline]
+    actions = ["test_connection"]
+
+    @admin.action(description=_("Test the selected connections"))
+    def test_connection(self, request, queryset):
+        """A cheap authenticated request per connection; the result as a message."""
+        for connection in queryset:
+            try:
+                with delivery.build_client(connection) as client:
+                    client.test_connection()
+            except registries.RegistryError as error:
+                self.message_user(request, f"{connection.name}: {error}", messages.ERROR)
+            else:
+                self.message_user(request, f"{connection.name}: OK", messages.SUCCESS)
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "credential", "connection", "action", "status", "attempts",
+                    "next_attempt_at", "last_status_code", "short_error")
+    list_filter = ("status", "action", "connection")
+    search_fields = ("credential__uuid", "external_id", "last_error")
+    actions = ["redeliver"]
+
+    @admin.display(description=_("last error"))
+    def short_error(self, obj):
+        return obj.last_error[:120]
+
+    @admin.action(description=_("Redeliver the selected dead letters"))
+    def redeliver(self, request, queryset):
+        """Dead letters go back to the queue with a fresh attempt budget."""
+        ids = list(queryset.filter(status=Delivery.DEAD).values_list("pk", flat=True))
+        count = delivery.redeliver(ids)
+        for delivery_id in ids:
+            tasks.deliver.apply_async(args=(delivery_id,))
+        self.message_user(request, ngettext("%d delivery queued again.",
+                                            "%d deliveries queued again.", count) % count,
+                          messages.SUCCESS)

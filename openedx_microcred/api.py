@@ -17,16 +17,27 @@ from django.db import transaction
 
 from . import (
     completions,
+    delivery,
+    encryption,
     issuance,
     issuers,
     platform,
     programs,
+    registries,
     rules,
     signing,
+    tasks,
     verification,
 )
 from .definitions import ProgramDefinitionError
-from .models import Credential, ProgramProgress, StatusList
+from .models import (
+    Credential,
+    Program,
+    ProgramProgress,
+    RegistryConnection,
+    RegistryProgramMapping,
+    StatusList,
+)
 from .programs import ProgramNotFound
 
 __all__ = [
@@ -52,6 +63,8 @@ __all__ = [
     "get_did_document",
     "get_verification",
     "rotate_issuer_key",
+    "RegistryConfigurationError",
+    "configure_registry",
 ]
 
 
@@ -201,11 +214,66 @@ class VerificationData:
 
 
 def revoke_credential(credential_uuid: UUID | str, *, reason: str) -> bool:
-    """Revoke a credential: its status-list bit is set and the list re-signed.
+    """Revoke a credential: its status-list bit is set, the list re-signed, and a revocation
+    queued for every registry that received it.
 
     Returns False when it was already revoked or expired. Raises ``CredentialNotFound``.
     """
-    return issuance.revoke(_credential(credential_uuid), reason=reason or "revoked")
+    credential = _credential(credential_uuid)
+    with transaction.atomic():
+        revoked = issuance.revoke(credential, reason=reason or "revoked")
+        if revoked:
+            transaction.on_commit(lambda: tasks.dispatch_deliveries([credential.pk]))
+    return revoked
+
+
+class RegistryConfigurationError(ValueError):
+    """``configure_registry`` was given something it cannot use."""
+
+
+REGISTRY_KINDS = ("credly", "accredible", "parchment", "webhook")
+
+
+def configure_registry(*, kind: str, name: str, base_url: str, secret: str | None = None,
+                       options: dict | None = None, programs: list[str] | None = None) -> int:
+    """Create or update the registry connection ``name``; return its id.
+
+    ``kind`` is one of credly, accredible, parchment, webhook. ``secret`` (token, client
+    secret, webhook signing key) is encrypted at rest; None keeps the stored one. ``programs``
+    None means every programme; a list of programme ids (the XML ``id``) limits the connection
+    to those — give per-programme options (a Credly badge template…) as
+    ``options={"programs": {"<id>": {...}}}``. The client is built once to validate the
+    configuration. Raises ``RegistryConfigurationError``.
+    """
+    if kind not in REGISTRY_KINDS:
+        raise RegistryConfigurationError(f"kind must be one of {', '.join(REGISTRY_KINDS)}")
+    if not name or len(name) > 120:
+        raise RegistryConfigurationError("name must be 1 to 120 characters")
+    options = dict(options or {})
+    per_program = options.pop("programs", {}) or {}
+    known = dict(Program.objects.filter(program_id__in=list(programs or []) + list(per_program))
+                 .values_list("program_id", "pk"))
+    missing = sorted(set(programs or []) - set(known))
+    if missing:
+        raise RegistryConfigurationError(f"unknown programmes: {', '.join(missing)}")
+    with transaction.atomic():
+        connection, _ = RegistryConnection.objects.get_or_create(name=name,
+                                                                 defaults={"kind": kind})
+        connection.kind, connection.base_url, connection.options = kind, base_url or "", options
+        connection.all_programs = programs is None
+        if secret is not None:
+            connection.encrypted_secret = encryption.encrypt_text(secret)
+        try:
+            delivery.build_client(connection).close()
+        except registries.RegistryError as error:
+            raise RegistryConfigurationError(str(error)) from error
+        connection.save()
+        connection.mappings.all().delete()
+        for program_id in sorted(set(programs or []) | set(per_program) & set(known)):
+            RegistryProgramMapping.objects.create(
+                connection=connection, program_id=known[program_id],
+                options=per_program.get(program_id, {}))
+    return connection.pk
 
 
 def get_credential_document(credential_uuid: UUID | str) -> dict:

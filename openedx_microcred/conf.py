@@ -21,6 +21,13 @@ _VALIDATORS = {
     and all(isinstance(k, str) for k in v),
     "MICROCRED_STATUS_LIST_SIZE": lambda v: isinstance(v, int) and v >= 131072 and v % 8 == 0,
     "MICROCRED_VERIFY_RATE_LIMIT": lambda v: isinstance(v, str) and "/" in v,
+    "MICROCRED_DELIVERY_MAX_ATTEMPTS": lambda v: isinstance(v, int) and v >= 1,
+    "MICROCRED_DELIVERY_TIMEOUT": lambda v: isinstance(v, (list, tuple)) and len(v) == 2
+    and all(isinstance(x, (int, float)) and x > 0 for x in v),
+    "MICROCRED_DELIVERY_LEASE_SECONDS": lambda v: isinstance(v, int) and v >= 10,
+    "MICROCRED_DELIVERY_BACKOFF_BASE": lambda v: isinstance(v, (int, float)) and v >= 0,
+    "MICROCRED_DELIVERY_BACKOFF_CAP": lambda v: isinstance(v, (int, float)) and v >= 0,
+    "MICROCRED_DELIVERY_SWEEP_SECONDS": lambda v: isinstance(v, int) and v >= 1,
 }
 
 

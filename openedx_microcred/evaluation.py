@@ -39,6 +39,7 @@ class Outcome:
     evaluated: list[str] = dataclasses.field(default_factory=list)
     issued: list[str] = dataclasses.field(default_factory=list)
     revoked: list[str] = dataclasses.field(default_factory=list)
+    credential_ids: list[int] = dataclasses.field(default_factory=list)  # issued or revoked
 
 
 @dataclass(frozen=True)
@@ -201,12 +202,15 @@ def _evaluate_one(user_id: int, candidate: _Candidate, record: rules.LearnerReco
                                     evaluation=result, completion_ids=completion_ids)
         if credential is not None:
             outcome.issued.append(candidate.program_id)
+            outcome.credential_ids.append(credential.pk)
             return True
-    elif (not result.complete and active and setting("MICROCRED_REVOKE_ON_REGRESSION")
-          and issuance.revoke_active(user_id=user_id, program_pk=candidate.pk,
-                                     reason="requirements no longer met")):
-        outcome.revoked.append(candidate.program_id)
-        return True
+    elif not result.complete and active and setting("MICROCRED_REVOKE_ON_REGRESSION"):
+        revoked = issuance.revoke_active(user_id=user_id, program_pk=candidate.pk,
+                                         reason="requirements no longer met")
+        if revoked is not None:
+            outcome.revoked.append(candidate.program_id)
+            outcome.credential_ids.append(revoked.pk)
+            return True
     return False
 
 

@@ -15,9 +15,9 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from . import rules, signing, statuslists
+from . import outbox, rules, signing, statuslists
 from .definitions import ProgramDefinition
-from .models import Credential
+from .models import Credential, Delivery
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +49,7 @@ def issue(*, user_id: int, program_pk: int, version_id: int, definition: Program
     credential.status_list, credential.status_index = statuslists.allocate(definition.org)
     credential.save(update_fields=["status_list", "status_index"])
     signing.sign_documents(credential, definition, evaluation)
+    outbox.write(credential, Delivery.ISSUE)
     counted = [completion_ids[item.key] for item in evaluation.evidence
                if item.kind == "course" and item.key in completion_ids]
     if counted:
@@ -68,15 +69,18 @@ def revoke(credential: Credential, *, reason: str) -> bool:
         credential.refresh_from_db()
         if credential.status_list_id is not None and credential.status_index is not None:
             statuslists.set_bit(credential.status_list_id, credential.status_index)
+        outbox.write(credential, Delivery.REVOKE)
     log.info("microcred: revoked %s: %s", credential.uuid, reason)
     return True
 
 
-def revoke_active(*, user_id: int, program_pk: int, reason: str) -> bool:
-    """Revoke the learner's active credential for a programme, if any."""
+def revoke_active(*, user_id: int, program_pk: int, reason: str) -> Credential | None:
+    """Revoke the learner's active credential for a programme; return it (None if none)."""
     credential = Credential.objects.filter(user_id=user_id, program_id=program_pk,
                                            active=True).first()
-    return credential is not None and revoke(credential, reason=reason)
+    if credential is not None and revoke(credential, reason=reason):
+        return credential
+    return None
 
 
 def _evidence_json(item: rules.Evidence) -> dict:

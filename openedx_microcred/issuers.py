@@ -6,27 +6,20 @@ Issuer identities: each organisation signs with its own Ed25519 key under its ow
   ever had (retired ones too: credentials signed before a rotation must still verify);
 * ``did:key:<public key>`` otherwise (the DID is the key; nothing to serve).
 
-Private keys are encrypted at rest with Fernet (AES-128-CBC + HMAC-SHA256) under the keys of
-``MICROCRED_KEY_ENCRYPTION_KEYS`` (the first encrypts, all decrypt, so the encryption key itself
-can rotate). DO NOT log, render or return a private key or its ciphertext.
+Private keys are encrypted at rest (``encryption``). DO NOT log, render or return a private
+key or its ciphertext.
 """
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass
-from functools import lru_cache
 from urllib.parse import quote, unquote, urlsplit
 
-from cryptography.fernet import Fernet, MultiFernet
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from . import platform
+from . import encryption, platform
 from .conf import setting
 from .credentials import did_document, did_key
 from .credentials.did import verification_method_id
@@ -125,31 +118,8 @@ def _create_key(org: str) -> IssuerKey:
 def _encrypt(private_key: Ed25519PrivateKey) -> str:
     raw = private_key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
                                     serialization.NoEncryption())
-    return _fernet().encrypt(raw).decode("ascii")
+    return encryption.encrypt(raw)
 
 
 def _decrypt(token: str) -> Ed25519PrivateKey:
-    return Ed25519PrivateKey.from_private_bytes(_fernet().decrypt(token.encode("ascii")))
-
-
-def _fernet() -> MultiFernet:
-    keys = setting("MICROCRED_KEY_ENCRYPTION_KEYS") or [_derived_key(settings.SECRET_KEY)]
-    return _multi_fernet(tuple(keys))
-
-
-@lru_cache(maxsize=8)
-def _multi_fernet(keys: tuple[str, ...]) -> MultiFernet:
-    try:
-        return MultiFernet([Fernet(key) for key in keys])
-    except (ValueError, TypeError) as error:
-        raise ImproperlyConfigured(
-            "MICROCRED_KEY_ENCRYPTION_KEYS must hold Fernet keys "
-            "(Fernet.generate_key().decode())") from error
-
-
-@lru_cache(maxsize=8)
-def _derived_key(secret: str) -> str:
-    """A Fernet key derived from Django's SECRET_KEY (HKDF-SHA256), when none is configured."""
-    raw = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-               info=b"openedx-microcred issuer key encryption").derive(secret.encode())
-    return base64.urlsafe_b64encode(raw).decode("ascii")
+    return Ed25519PrivateKey.from_private_bytes(encryption.decrypt(token))

@@ -328,7 +328,8 @@ class RegistryProgramMapping(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["connection", "program"], name="microcred_mapping_once"),
+            models.UniqueConstraint(fields=["connection", "program"],
+                                    name="microcred_mapping_once"),
         ]
 
     def __str__(self) -> str:

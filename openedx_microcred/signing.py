@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from . import issuers, platform, rules, statuslists
 from .credentials import proof
@@ -57,9 +58,11 @@ def sign_documents(credential: Credential, definition: ProgramDefinition,
     signer = issuers.signer_for(definition.org)
     issuer = IssuerProfile.from_definition(definition, signer.did)
     recipient = hashed_email_identity(platform.get_user_email(credential.user_id), new_salt())
+    if credential.status_list is None or credential.status_index is None:
+        raise ValueError("allocate the credential's status-list index before signing")
     status = statuslists.entry(credential.status_list, credential.status_index)
     version = credential.version.number
-    common = {"issuer": issuer, "recipient": recipient, "valid_from": credential.issued_at,
+    common: dict[str, Any] = {"issuer": issuer, "recipient": recipient, "valid_from": credential.issued_at,
               "valid_until": credential.expires_at, "status": status}
     document = _sign(signer, build_achievement_credential(
         credential_id=credential_url(credential.uuid),
@@ -76,7 +79,8 @@ def sign_documents(credential: Credential, definition: ProgramDefinition,
     ]
     clr = _sign(signer, build_clr_credential(
         credential_id=clr_url(credential.uuid), program_credential=document,
-        course_credentials=courses, stacked_credentials=_stacked(credential, evaluation, signer.did),
+        course_credentials=courses,
+        stacked_credentials=_stacked(credential, evaluation, signer.did),
         **common), credential.issued_at)
     credential.document, credential.clr_document = document, clr
     credential.save(update_fields=["document", "clr_document"])
@@ -92,7 +96,7 @@ def _stacked(credential: Credential, evaluation: rules.Evaluation,
     rows = (Credential.objects.filter(user_id=credential.user_id, active=True,
                                       program__program_id__in=refs, document__isnull=False)
             .values_list("document", flat=True))
-    return [doc for doc in rows if doc.get("issuer", {}).get("id") == issuer_did]
+    return [doc for doc in rows if doc and doc.get("issuer", {}).get("id") == issuer_did]
 
 
 def _sign(signer: issuers.Signer, unsigned: dict, created: datetime) -> dict:

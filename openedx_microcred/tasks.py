@@ -10,8 +10,9 @@ import logging
 from celery import shared_task
 from django.db import OperationalError
 
-from . import evaluation
+from . import delivery, evaluation, outbox
 from .conf import setting
+from .models import Delivery
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,40 @@ def evaluate_learner(self, user_id: int, course_key: str | None = None,
     self.max_retries = setting("MICROCRED_TASK_MAX_RETRIES")
     outcome = evaluation.evaluate_learner(user_id, course_key=course_key, external_id=external_id,
                                           program_ids=program_ids or ())
+    dispatch_deliveries(outcome.credential_ids)  # committed: the evaluation's transaction ended
     return {"evaluated": outcome.evaluated, "issued": outcome.issued, "revoked": outcome.revoked}
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def deliver(delivery_id: int) -> str:
+    """Attempt one registry delivery; a retry is scheduled through ``next_attempt_at`` (the row),
+    not the broker, so a lost message is recovered by ``sweep_deliveries``."""
+    outcome = delivery.deliver(delivery_id)
+    if outcome in (delivery.RETRY, delivery.DEFERRED):
+        row = Delivery.objects.filter(pk=delivery_id).values_list("next_attempt_at", flat=True)
+        eta = row.first()
+        if eta is not None:
+            deliver.apply_async(args=(delivery_id,), eta=eta)
+    return outcome
+
+
+@shared_task(ignore_result=True)
+def sweep_deliveries() -> int:
+    """Beat task: enqueue every due delivery (lost messages, expired leases); return how many."""
+    ids = delivery.due_ids()
+    for delivery_id in ids:
+        deliver.apply_async(args=(delivery_id,))
+    return len(ids)
+
+
+def dispatch_deliveries(credential_ids) -> None:
+    """Enqueue the pending deliveries of these credentials (call after their transaction)."""
+    ids = outbox.pending_ids(credential_ids) if credential_ids else []
+    for delivery_id in ids:
+        try:
+            deliver.apply_async(args=(delivery_id,))
+        except Exception:  # pylint: disable=broad-except
+            log.exception("microcred: could not enqueue delivery %s (the sweep will)", delivery_id)
 
 
 def enqueue_evaluation(user_id: int, *, course_key: str | None = None,

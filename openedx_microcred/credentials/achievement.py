@@ -54,7 +54,7 @@ from .narrative import (
 )
 
 if TYPE_CHECKING:
-    from ..definitions.model import ProgramDefinition
+    from ..definitions.model import Level, ProgramDefinition
 
 __all__ = [
     "ACHIEVEMENT_CONTEXT",
@@ -206,7 +206,8 @@ def build_achievement_credential(
         credential_id=credential_id, name=definition.title,
         description=achievement["description"], issuer=issuer, valid_from=valid_from,
         valid_until=valid_until, subject=subject, status=status)
-    items = [_evidence(item, definition, text, program_titles or {})
+    leaves = dict(rules.iter_nodes(definition.requirements))
+    items = [_evidence(item, leaves.get(item.path), text, program_titles or {})
              for item in _tree_order(evidence)]
     if items:
         credential["evidence"] = items
@@ -421,7 +422,7 @@ def _program_alignment(definition: ProgramDefinition, achievement_id: str,
                        text: Strings) -> list[dict[str, Any]]:
     alignment = []
     if definition.level is not None:
-        alignment.append(_level_alignment(definition, achievement_id, text))
+        alignment.append(_level_alignment(definition.level, achievement_id, text))
     for number, outcome in enumerate(definition.outcomes, start=1):
         alignment.append({
             "type": ["Alignment"],
@@ -451,10 +452,7 @@ def _program_alignment(definition: ProgramDefinition, achievement_id: str,
     return alignment
 
 
-def _level_alignment(definition: ProgramDefinition, achievement_id: str,
-                     text: Strings) -> dict[str, Any]:
-    level = definition.level
-    assert level is not None  # noqa: S101 - checked by the caller
+def _level_alignment(level: Level, achievement_id: str, text: Strings) -> dict[str, Any]:
     framework = level.framework.strip()
     known = LEVEL_FRAMEWORKS.get(framework.upper())
     if known and (framework.upper() != "EQF" or level.value in EQF_LEVELS):
@@ -483,9 +481,8 @@ def _annex_alignment(code: str, label: str, value: str, text: Strings) -> dict[s
     }
 
 
-def _evidence(item: rules.Evidence, definition: ProgramDefinition, text: Strings,
+def _evidence(item: rules.Evidence, leaf: rules.Node | None, text: Strings,
               program_titles: Mapping[str, str]) -> dict[str, Any]:
-    leaf = dict(rules.iter_nodes(definition.requirements)).get(item.path)
     if item.kind == "course":
         genre, template = text.genre_course, text.evidence_course
         name = leaf.title if isinstance(leaf, rules.CourseLeaf) and leaf.title else item.key

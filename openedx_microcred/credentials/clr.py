@@ -63,8 +63,8 @@ def build_clr_credential(
     if recipient.get("type") != "IdentityObject":
         raise ValueError("the recipient must be an IdentityObject (recipient.py)")
     parts = [*course_credentials, *stacked_credentials]
-    for credential in (program_credential, *parts):
-        _check_part(credential, issuer)
+    for part in (program_credential, *parts):
+        _check_part(part, issuer)
     program_achievement = program_credential["credentialSubject"]["achievement"]
     achievements = _unique_by_id([program_achievement] + [
         part["credentialSubject"]["achievement"] for part in parts])

@@ -236,7 +236,8 @@ def criteria_narrative(definition: ProgramDefinition, *,
     lines = [_group_heading(definition.requirements, text), ""]
     lines.extend(_children(definition.requirements, 0, text, titles))
     notes = []
-    if any(isinstance(leaf, rules.CourseLeaf) for leaf in rules.iter_leaves(definition.requirements)):
+    leaves = rules.iter_leaves(definition.requirements)
+    if any(isinstance(leaf, rules.CourseLeaf) for leaf in leaves):
         notes.append(_completion_note(definition, text))
     window = _window_note(definition.window_from, definition.window_until, text)
     if window:

@@ -31,7 +31,7 @@ from .errors import (
     error_for_response,
     parse_retry_after,
 )
-from .http import DEFAULT_TIMEOUT, RegistryClient
+from .http import DEFAULT_TIMEOUT, ClientFactory, RegistryClient
 from .parchment import ParchmentClient, TokenCache
 from .payload import DeliveryPayload, DeliveryResult
 from .retry import RETRYABLE_ERRORS, backoff_delay, next_delay, should_retry
@@ -43,6 +43,7 @@ __all__ = [
     "RETRYABLE_ERRORS",
     "AccredibleClient",
     "AuthFailed",
+    "ClientFactory",
     "Conflict",
     "ConnectionFailed",
     "CredlyClient",
@@ -67,7 +68,7 @@ __all__ = [
 ]
 
 #: Registry kind (as stored on the registry configuration) -> client class.
-CLIENTS: dict[str, type[RegistryClient]] = {
+CLIENTS: dict[str, ClientFactory] = {
     "credly": CredlyClient,
     "accredible": AccredibleClient,
     "parchment": ParchmentClient,
@@ -75,7 +76,7 @@ CLIENTS: dict[str, type[RegistryClient]] = {
 }
 
 
-def client_class(kind: str) -> type[RegistryClient]:
+def client_class(kind: str) -> ClientFactory:
     """The client class of a registry kind; raises ``Misconfigured`` for an unknown kind."""
     try:
         return CLIENTS[kind]

@@ -23,7 +23,7 @@ import logging
 import re
 import time
 from collections.abc import Iterable, Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 from urllib.parse import quote, urlsplit
 
 import requests
@@ -35,6 +35,7 @@ from .payload import DeliveryPayload, DeliveryResult
 __all__ = [
     "DEFAULT_TIMEOUT",
     "MAX_RESPONSE_BYTES",
+    "ClientFactory",
     "USER_AGENT",
     "RegistryClient",
     "Secret",
@@ -79,6 +80,26 @@ class Secret:
         return "Secret('********')"
 
     __str__ = __repr__
+
+
+class ClientFactory(Protocol):
+    """How every registry client class is constructed (what ``client_class`` returns).
+
+    ``base_url`` ``None`` picks the registry's production host from ``options`` (required for
+    webhooks); ``secret`` is the decrypted credential; ``options`` the registry-level settings.
+    Raises ``Misconfigured`` for unusable settings.
+    """
+
+    def __call__(
+        self,
+        *,
+        base_url: str | None = None,
+        secret: str,
+        options: Mapping[str, Any],
+        session: requests.Session | None = None,
+        timeout: Timeout = DEFAULT_TIMEOUT,
+    ) -> RegistryClient:
+        ...
 
 
 def path_segment(value: object) -> str:

@@ -55,7 +55,7 @@ class DeliveryPayload:
     """
 
     idempotency_key: str
-    action: Action
+    action: str  # one of ACTIONS (checked): a plain str, as read from a model field
     credential_uuid: str
     program_id: str
     program_title: str

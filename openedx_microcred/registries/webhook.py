@@ -70,7 +70,7 @@ class WebhookClient(RegistryClient):
     def __init__(
         self,
         *,
-        base_url: str,
+        base_url: str | None = None,
         secret: str,
         options: Mapping[str, Any] | None = None,
         session: requests.Session | None = None,
@@ -78,6 +78,8 @@ class WebhookClient(RegistryClient):
         clock: Callable[[], float] = time.time,
     ):
         options = dict(options or {})
+        if not base_url:
+            raise Misconfigured("webhook: the receiver URL is missing")
         if not secret or len(secret) < MIN_SECRET_LENGTH:
             raise Misconfigured(f"webhook: the signing secret must have at least "
                                 f"{MIN_SECRET_LENGTH} characters")

@@ -51,11 +51,46 @@ DEFAULTS = {
     # .. setting_description: Requests per client IP to the public verification page and
     #   documents (django-ratelimit syntax).
     "MICROCRED_VERIFY_RATE_LIMIT": "60/m",
+    # .. setting_name: MICROCRED_DELIVERY_MAX_ATTEMPTS
+    # .. setting_default: 10
+    # .. setting_description: Attempts of one registry delivery before it becomes a dead letter
+    #   (visible in the admin, with a "redeliver" action).
+    "MICROCRED_DELIVERY_MAX_ATTEMPTS": 10,
+    # .. setting_name: MICROCRED_DELIVERY_TIMEOUT
+    # .. setting_default: (3.05, 10)
+    # .. setting_description: (connect, read) timeout in seconds of every registry request.
+    "MICROCRED_DELIVERY_TIMEOUT": (3.05, 10),
+    # .. setting_name: MICROCRED_DELIVERY_LEASE_SECONDS
+    # .. setting_default: 120
+    # .. setting_description: How long a worker holds a delivery it is sending; after that (a
+    #   worker died) the row is due again and re-sent with the same idempotency key.
+    "MICROCRED_DELIVERY_LEASE_SECONDS": 120,
+    # .. setting_name: MICROCRED_DELIVERY_BACKOFF_BASE
+    # .. setting_default: 5.0
+    # .. setting_description: Seconds of the first retry's backoff ceiling (doubling per retry,
+    #   full jitter).
+    "MICROCRED_DELIVERY_BACKOFF_BASE": 5.0,
+    # .. setting_name: MICROCRED_DELIVERY_BACKOFF_CAP
+    # .. setting_default: 3600.0
+    # .. setting_description: Longest wait between two attempts of a delivery, in seconds.
+    "MICROCRED_DELIVERY_BACKOFF_CAP": 3600.0,
+    # .. setting_name: MICROCRED_DELIVERY_SWEEP_SECONDS
+    # .. setting_default: 60
+    # .. setting_description: Period of the Celery beat sweep that re-enqueues due deliveries
+    #   whose task message was lost.
+    "MICROCRED_DELIVERY_SWEEP_SECONDS": 60,
 }
 
 
 def plugin_settings(settings):
-    """Give every MICROCRED_* setting its default unless the deployment set it."""
+    """Give every MICROCRED_* setting its default unless the deployment set it, and schedule the
+    delivery sweep with Celery beat."""
     for name, value in DEFAULTS.items():
         if not hasattr(settings, name):
             setattr(settings, name, value)
+    schedule = dict(getattr(settings, "CELERY_BEAT_SCHEDULE", None) or {})
+    schedule.setdefault("openedx-microcred-sweep-deliveries", {
+        "task": "openedx_microcred.tasks.sweep_deliveries",
+        "schedule": float(settings.MICROCRED_DELIVERY_SWEEP_SECONDS),
+    })
+    settings.CELERY_BEAT_SCHEDULE = schedule

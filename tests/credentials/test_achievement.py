@@ -171,7 +171,8 @@ def test_chinese_programme_keeps_its_text_and_language():
     assert achievement["inLanguage"] == "zh-Hans"
     assert achievement["fieldOfStudy"] == "计算机科学"
     assert achievement["tag"] == ["计算机科学", "线上"]
-    assert achievement["criteria"]["narrative"].startswith("完成以下全部要求：\n\n- 计算导论与C语言基础（43 学时）")
+    assert achievement["criteria"]["narrative"].startswith(
+        "完成以下全部要求：\n\n- 计算导论与C语言基础（43 学时）")
     outcomes = [a for a in achievement["alignment"] if a["targetType"] == "ceasn:Competency"]
     assert [o["targetName"] for o in outcomes] == list(
         demo_definition("pku-programming-algorithms").outcomes)
@@ -446,7 +447,8 @@ def test_course_credential_structure_with_grade():
     }
     assert subject["creditsEarned"] == 2
     assert subject["activityEndDate"] == "2025-06-01T08:30:00Z"
-    assert subject["result"] == [{"type": ["Result"], "resultDescription": achievement_id + "#grade",
+    assert subject["result"] == [{"type": ["Result"],
+                                  "resultDescription": achievement_id + "#grade",
                                   "value": "85.6", "status": "Completed"}]
 
 
@@ -467,7 +469,7 @@ def test_course_credential_without_grade_credits_or_hours_is_minimal():
 # --- JSON Schema ----------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def built(issuer_key):
+def built():
     """Every document the interop checks use, built once: name -> unsigned credential."""
     documents = {program_id: programme_credential(program_id) for program_id in DEMO_IDS}
     documents["fifty outcomes"] = programme_credential(

@@ -50,6 +50,12 @@ from openedx_microcred.registries.webhook import (
     verify_webhook_signature,
 )
 
+CREDLY_TOKEN = "credly-org-token-5f2a"
+ACCREDIBLE_KEY = "accredible-key-91b0"
+PARCHMENT_PASSWORD = "pw-3d81c0"
+PARCHMENT_CLIENT_SECRET = "client-secret-77ab"
+WEBHOOK_SECRET = "whsec-0123456789abcdef"
+
 MAX_BODY = 2 * 1024 * 1024
 #: Upper bound of any scripted delay (seconds): a test can never hang on a fake.
 MAX_DELAY = 10.0
@@ -150,18 +156,17 @@ class FakeRegistry:
         self._faults: list[Fault] = []
         self._replies: dict[tuple[str, str, str], Reply] = {}
         self._release = threading.Event()
-        self._server: ThreadingHTTPServer | None = None
+        self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._routes = self.routes()
 
     # Life cycle -----------------------------------------------------------------------------
 
     def start(self) -> FakeRegistry:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _RequestHandler)
-        server.daemon_threads = True
-        server.fake = self  # type: ignore[attr-defined]
+        server = _Server(("127.0.0.1", 0), _RequestHandler)
+        server.fake = self
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01},
                                         name=f"{self.name}-fake", daemon=True)
         self._thread.start()
         return self
@@ -269,8 +274,17 @@ class FakeRegistry:
         return reply
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    fake: FakeRegistry
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client that timed out or dropped a connection is part of the scenario
+
+
 class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body leave at once: no delayed-ACK stalls
 
     def do_GET(self) -> None:
         self._serve()
@@ -289,7 +303,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             headers=CaseInsensitiveDict(self.headers.items()), body=body,
             client_port=self.client_address[1],
         )
-        reply = self.server.fake.dispatch(request)  # type: ignore[attr-defined]
+        reply = self.server.fake.dispatch(request)  # type: ignore[attr-defined]  # _Server
         if reply is not None:
             self._send(reply)
 
@@ -348,7 +362,7 @@ class FakeCredly(FakeRegistry):
     REQUIRED = ("recipient_email", "badge_template_id", "issued_to_first_name",
                 "issued_to_last_name", "issued_at")
 
-    def __init__(self, *, organization_id: str = "org-7c1e", token: str = "credly-org-token-5f2a",
+    def __init__(self, *, organization_id: str = "org-7c1e", token: str = CREDLY_TOKEN,
                  templates: tuple[str, ...] = ("tmpl-data-trade",)):
         self.organization_id = organization_id
         self.token = token
@@ -421,7 +435,7 @@ class FakeAccredible(FakeRegistry):
 
     name = "accredible"
 
-    def __init__(self, *, api_key: str = "accredible-key-91b0", groups: tuple[int, ...] = (4217,)):
+    def __init__(self, *, api_key: str = ACCREDIBLE_KEY, groups: tuple[int, ...] = (4217,)):
         self.api_key = api_key
         self.groups = set(groups)
         self.credentials: dict[str, dict[str, Any]] = {}
@@ -483,8 +497,8 @@ class FakeParchment(FakeRegistry):
 
     name = "parchment"
 
-    def __init__(self, *, username: str = "issuer@example.edu", password: str = "pw-3d81c0",
-                 client_id: str = "microcred-app", client_secret: str = "client-secret-77ab",
+    def __init__(self, *, username: str = "issuer@example.edu", password: str = PARCHMENT_PASSWORD,
+                 client_id: str = "microcred-app", client_secret: str = PARCHMENT_CLIENT_SECRET,
                  badgeclasses: tuple[str, ...] = ("bc-data-trade",), issuer: str = "iss-ecnu",
                  token_lifetime: int = 86400):
         self.username, self.password = username, password
@@ -623,7 +637,7 @@ class FakeWebhookReceiver(FakeRegistry):
 
     name = "webhook"
 
-    def __init__(self, *, secret: str = "whsec-0123456789abcdef", tolerance: int = 300):
+    def __init__(self, *, secret: str = WEBHOOK_SECRET, tolerance: int = 300):
         self.secret = secret
         self.tolerance = tolerance
         self.events: list[dict[str, Any]] = []

@@ -1,8 +1,8 @@
 """The status -> exception mapping, Retry-After parsing, and what errors may show."""
 from __future__ import annotations
 
+import copy
 import email.utils
-import pickle
 
 import pytest
 import requests
@@ -22,8 +22,11 @@ from openedx_microcred.registries.errors import (
 NOW = 1_760_000_000.0
 
 
+URL = "https://api.example.com/v1/things?token=s3cr3t-query"
+
+
 def response(status: int, body: str = "", headers: dict | None = None,
-             url: str = "https://api.example.com/v1/things?token=s3cr3t-query") -> requests.Response:
+             url: str = URL) -> requests.Response:
     """A received response as ``requests`` builds it (no network needed for a pure mapping)."""
     prepared = requests.Request("POST", url).prepare()
     result = requests.Response()
@@ -113,11 +116,12 @@ def test_request_id_and_headers_are_kept_but_cookies_are_dropped():
 
 
 def test_errors_survive_pickling_with_their_fields():
+    # deepcopy goes through __reduce__, as pickle (Celery's exception transport) does
     original = RateLimited("slow down", retry_after=9.5, status=429, body="{}",
                            headers={"Retry-After": "9.5"}, request_id="r-1")
-    copy = pickle.loads(pickle.dumps(original))
-    assert type(copy) is RateLimited
-    assert (copy.retry_after, copy.status, copy.request_id, str(copy)) == \
+    restored = copy.deepcopy(original)
+    assert type(restored) is RateLimited
+    assert (restored.retry_after, restored.status, restored.request_id, str(restored)) == \
         (9.5, 429, "r-1", str(original))
 
 

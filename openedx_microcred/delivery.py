@@ -1,0 +1,256 @@
+"""
+The delivery engine: outbox rows → registry clients → external systems.
+
+One attempt = claim (a short transaction: ``select_for_update(skip_locked=True)`` plus a
+compare-and-set to ``sending`` with a lease) → HTTP outside any transaction → record the
+outcome. So:
+
+* two workers never send one row at the same time (the claim is exclusive);
+* a worker killed mid-request leaves a ``sending`` row whose lease expires; the row is due again
+  and is re-sent with the same idempotency key, which the registry de-duplicates;
+* retryable failures (connection, timeout, 5xx, 408/409/429) back off exponentially with jitter
+  (``Retry-After`` honoured); permanent ones (401/403/other 4xx) and exhausted attempts become
+  dead letters, with the last error kept for the admin's "redeliver" action.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from . import encryption, platform, registries, signing
+from .conf import setting
+from .models import Delivery, RegistryConnection, RegistryProgramMapping
+from .registries import DeliveryPayload, RegistryError
+
+log = logging.getLogger(__name__)
+
+DELIVERED, RETRY, DEAD, DEFERRED, SKIPPED = "delivered", "retry", "dead", "deferred", "skipped"
+
+
+@dataclass(frozen=True)
+class DrainResult:
+    """What ``drain`` did."""
+
+    attempted: int
+    delivered: int
+    dead: int
+    pending: int
+
+
+def due_filter(now=None) -> Q:
+    """Rows that may be attempted now: pending and due, or sending with an expired lease."""
+    now = now or timezone.now()
+    return (Q(status=Delivery.PENDING, next_attempt_at__lte=now)
+            | Q(status=Delivery.SENDING, lease_expires_at__lte=now))
+
+
+def due_ids(limit: int = 1000) -> list[int]:
+    """Ids of due rows, oldest first (for the sweep)."""
+    return list(Delivery.objects.filter(due_filter()).order_by("next_attempt_at", "pk")
+                .values_list("pk", flat=True)[:limit])
+
+
+def deliver(delivery_id: int | None = None) -> str:
+    """Attempt one delivery (``delivery_id``, or the oldest due row); return the outcome.
+
+    ``skipped`` when the row is not due or another worker holds it.
+    """
+    row = claim(delivery_id)
+    if row is None:
+        return SKIPPED
+    return attempt(row)
+
+
+def claim(delivery_id: int | None = None) -> Delivery | None:
+    """Lease a due row for this worker, or None."""
+    now = timezone.now()
+    with transaction.atomic():
+        rows = Delivery.objects.select_for_update(skip_locked=True).filter(due_filter(now))
+        if delivery_id is not None:
+            rows = rows.filter(pk=delivery_id)
+        row = rows.order_by("next_attempt_at", "pk").first()
+        if row is None:
+            return None
+        lease = now + timedelta(seconds=setting("MICROCRED_DELIVERY_LEASE_SECONDS"))
+        # Compare-and-set as well: databases without row locks (SQLite) stay exclusive too.
+        claimed = Delivery.objects.filter(pk=row.pk, status=row.status,
+                                          attempts=row.attempts).update(
+            status=Delivery.SENDING, lease_expires_at=lease, attempts=row.attempts + 1)
+        if not claimed:
+            return None
+    row.status, row.lease_expires_at, row.attempts = Delivery.SENDING, lease, row.attempts + 1
+    return row
+
+
+def attempt(row: Delivery) -> str:
+    """Send a claimed row and record the outcome."""
+    connection = row.connection
+    waiting = _waiting_for_issue(row)
+    if waiting == DEAD:
+        return _dead(row, "the credential's issue to this registry was never delivered")
+    if waiting or not _within_rate_limit(connection):
+        return _release(row, seconds=1.0)  # not an attempt: try again shortly
+    try:
+        client = client_for(connection)
+        result = client.deliver(_payload(row))
+    except RegistryError as error:
+        return _failed(row, error)
+    except Exception as error:  # a bug or bad data: retry with backoff, then dead-letter
+        log.exception("microcred: delivery %s failed unexpectedly", row.pk)
+        return _failed(row, error)
+    Delivery.objects.filter(pk=row.pk).update(
+        status=Delivery.DELIVERED, delivered_at=timezone.now(), lease_expires_at=None,
+        external_id=(result.external_id or "")[:255], last_error="", last_status_code=None)
+    return DELIVERED
+
+
+def drain(*, until_idle: bool = False, timeout: float = 300.0,
+          sleep=time.sleep) -> DrainResult:
+    """Attempt due rows one by one until none is due (with ``until_idle``: until none is
+    pending at all, waiting for backoffs, for at most ``timeout`` seconds)."""
+    attempted = delivered = dead = 0
+    deadline = time.monotonic() + timeout
+    while True:
+        outcome = deliver()
+        if outcome != SKIPPED:
+            attempted += 1
+            delivered += outcome == DELIVERED
+            dead += outcome == DEAD
+            continue
+        pending = Delivery.objects.filter(status__in=[Delivery.PENDING, Delivery.SENDING])
+        if not until_idle or not pending.exists() or time.monotonic() >= deadline:
+            return DrainResult(attempted, delivered, dead, pending.count())
+        sleep(min(1.0, max(0.0, deadline - time.monotonic())))
+
+
+def redeliver(delivery_ids) -> int:
+    """Put dead letters back in the queue with a fresh attempt budget."""
+    return Delivery.objects.filter(pk__in=list(delivery_ids), status=Delivery.DEAD).update(
+        status=Delivery.PENDING, attempts=0, next_attempt_at=timezone.now(), last_error="")
+
+
+def client_for(connection: RegistryConnection):
+    """The connection's client, reused across deliveries (HTTP keep-alive, OAuth tokens)."""
+    fingerprint = hashlib.sha256(json.dumps(
+        [connection.kind, connection.base_url, connection.encrypted_secret, connection.options],
+        sort_keys=True, default=str).encode()).hexdigest()
+    key = (connection.pk, fingerprint)
+    client = _CLIENTS.get(key)
+    if client is None:
+        for stale in [k for k in _CLIENTS if k[0] == connection.pk]:
+            _CLIENTS.pop(stale).close()
+        client = _CLIENTS[key] = build_client(connection)
+    return client
+
+
+def build_client(connection: RegistryConnection) -> registries.RegistryClient:
+    """A new client for ``connection``; raises ``RegistryError`` (``Misconfigured``) when the
+    configuration is unusable."""
+    return registries.client_class(connection.kind)(
+        base_url=connection.base_url or None,
+        secret=encryption.decrypt_text(connection.encrypted_secret),
+        options=connection.options or {}, timeout=_timeout())
+
+
+_CLIENTS: dict[tuple[int, str], registries.RegistryClient] = {}
+
+
+def _timeout() -> tuple[float, float]:
+    connect, read = setting("MICROCRED_DELIVERY_TIMEOUT")
+    return float(connect), float(read)
+
+
+def _payload(row: Delivery) -> DeliveryPayload:
+    credential = row.credential
+    mapping = (RegistryProgramMapping.objects.filter(connection_id=row.connection_id,
+                                                     program_id=credential.program_id)
+               .values_list("options", flat=True).first()) or {}
+    issued = None
+    if row.action == Delivery.REVOKE:
+        issued = (Delivery.objects.filter(credential_id=credential.pk,
+                                          connection_id=row.connection_id,
+                                          action=Delivery.ISSUE)
+                  .values_list("external_id", flat=True).first())
+    return DeliveryPayload(
+        idempotency_key=str(row.idempotency_key), action=row.action,
+        credential_uuid=str(credential.uuid), program_id=credential.program.program_id,
+        program_title=credential.version.title,
+        recipient_email=platform.get_user_email(credential.user_id),
+        recipient_name=platform.get_user_display_name(credential.user_id),
+        issued_at=credential.issued_at, expires_at=credential.expires_at,
+        verification_url=signing.verify_url(credential.uuid), credential=credential.document,
+        clr=credential.clr_document, options={**(row.connection.options or {}), **mapping},
+        external_id=issued or None, reason=credential.revocation_reason or None,
+        occurred_at=credential.revoked_at if row.action == Delivery.REVOKE else None,
+    )
+
+
+def _waiting_for_issue(row: Delivery) -> bool | str:
+    """For a revoke: True while its issue is still on its way, DEAD if the issue died."""
+    if row.action != Delivery.REVOKE:
+        return False
+    status = (Delivery.objects.filter(credential_id=row.credential_id,
+                                      connection_id=row.connection_id, action=Delivery.ISSUE)
+              .values_list("status", flat=True).first())
+    if status == Delivery.DEAD:
+        return DEAD
+    return status is not None and status != Delivery.DELIVERED
+
+
+def _within_rate_limit(connection: RegistryConnection) -> bool:
+    """A fixed one-second window per connection in the shared cache (Redis in production)."""
+    window = f"microcred:delivery-rate:{connection.pk}:{int(time.time())}"
+    cache.add(window, 0, timeout=5)
+    try:
+        used = cache.incr(window)
+    except ValueError:  # evicted between add and incr: count this one as the first
+        cache.set(window, 1, timeout=5)
+        used = 1
+    return used <= max(1, connection.rate_limit)
+
+
+def _release(row: Delivery, *, seconds: float) -> str:
+    Delivery.objects.filter(pk=row.pk, status=Delivery.SENDING).update(
+        status=Delivery.PENDING, attempts=max(0, row.attempts - 1), lease_expires_at=None,
+        next_attempt_at=timezone.now() + timedelta(seconds=seconds))
+    return DEFERRED
+
+
+def _failed(row: Delivery, error: Exception) -> str:
+    status_code = getattr(error, "status", None)
+    message = f"{type(error).__name__}: {error}"[:2000]
+    delay = registries.next_delay(
+        error, row.attempts - 1, base=setting("MICROCRED_DELIVERY_BACKOFF_BASE"),
+        cap=setting("MICROCRED_DELIVERY_BACKOFF_CAP"),
+    ) if isinstance(error, RegistryError) else _unexpected_delay(row)
+    if delay is None or row.attempts >= setting("MICROCRED_DELIVERY_MAX_ATTEMPTS"):
+        return _dead(row, message, status_code)
+    Delivery.objects.filter(pk=row.pk).update(
+        status=Delivery.PENDING, lease_expires_at=None, last_error=message,
+        last_status_code=status_code, next_attempt_at=timezone.now() + timedelta(seconds=delay))
+    log.warning("microcred: delivery %s attempt %s failed, retrying in %.1fs: %s",
+                row.pk, row.attempts, delay, message)
+    return RETRY
+
+
+def _unexpected_delay(row: Delivery) -> float:
+    return registries.backoff_delay(row.attempts - 1,
+                                    base=setting("MICROCRED_DELIVERY_BACKOFF_BASE"),
+                                    cap=setting("MICROCRED_DELIVERY_BACKOFF_CAP"))
+
+
+def _dead(row: Delivery, message: str, status_code: int | None = None) -> str:
+    Delivery.objects.filter(pk=row.pk).update(
+        status=Delivery.DEAD, lease_expires_at=None, last_error=message[:2000],
+        last_status_code=status_code)
+    log.error("microcred: delivery %s is a dead letter: %s", row.pk, message)
+    return DEAD
