@@ -24,6 +24,13 @@ def test_demo_loads_replays_and_summarises():
         assert int(in_progress) == progress.filter(complete=False).count()
         assert int(issued) == Credential.objects.filter(program__program_id=program_id).count()
     assert Credential.objects.count() > 0
+    # every credential reached the local webhook registry exactly once, verified by signature
+    from openedx_microcred.models import Delivery
+    issues = Delivery.objects.filter(action=Delivery.ISSUE)
+    assert issues.count() == Credential.objects.count()
+    assert set(issues.values_list("status", flat=True)) == {Delivery.DELIVERED}
+    credentials = Credential.objects.count()
+    assert (f"verified {credentials} issued credentials (0 bad signatures)") in text
     # every complete programme has its credential, and only one
     for row in ProgramProgress.objects.filter(complete=True):
         assert Credential.objects.filter(user_id=row.user_id, program=row.program).count() == 1

@@ -28,7 +28,14 @@ from typing import Any
 import requests
 
 from .errors import ConnectionFailed, Misconfigured, Rejected
-from .http import DEFAULT_TIMEOUT, RegistryClient, Secret, Timeout, path_segment
+from .http import (
+    DEFAULT_TIMEOUT,
+    RegistryClient,
+    Secret,
+    Timeout,
+    path_segment,
+    without_suffix,
+)
 from .payload import DeliveryPayload, DeliveryResult
 
 __all__ = ["HOSTS", "SANDBOX_URL", "AccredibleClient"]
@@ -60,7 +67,8 @@ class AccredibleClient(RegistryClient):
             raise Misconfigured(f"accredible: unknown region {region!r} (one of {sorted(HOSTS)})")
         self._authorization = Secret(f"Token token={secret}")
         self._clock = clock
-        url = base_url or (SANDBOX_URL if options.get("sandbox") else HOSTS[region])
+        url = without_suffix(base_url, "/v1") if base_url else \
+            (SANDBOX_URL if options.get("sandbox") else HOSTS[region])
         super().__init__(base_url=url, session=session, timeout=timeout, secrets=(secret,))
 
     def auth_headers(self) -> dict[str, str]:

@@ -30,7 +30,14 @@ from typing import Any
 import requests
 
 from .errors import ConnectionFailed, Misconfigured, Rejected
-from .http import DEFAULT_TIMEOUT, RegistryClient, Secret, Timeout, path_segment
+from .http import (
+    DEFAULT_TIMEOUT,
+    RegistryClient,
+    Secret,
+    Timeout,
+    path_segment,
+    without_suffix,
+)
 from .payload import DeliveryPayload, DeliveryResult
 
 __all__ = ["PRODUCTION_URL", "SANDBOX_URL", "CredlyClient", "split_name"]
@@ -68,7 +75,8 @@ class CredlyClient(RegistryClient):
         self.locale: str | None = options.get("locale")
         self.suppress_badge_email = bool(options.get("suppress_badge_notification_email", False))
         self.suppress_revoke_email = bool(options.get("suppress_revoke_notification_email", False))
-        url = base_url or (SANDBOX_URL if options.get("sandbox") else PRODUCTION_URL)
+        url = without_suffix(base_url, "/v1") if base_url else \
+            (SANDBOX_URL if options.get("sandbox") else PRODUCTION_URL)
         super().__init__(base_url=url, session=session, timeout=timeout, secrets=(secret, basic))
 
     def auth_headers(self) -> dict[str, str]:

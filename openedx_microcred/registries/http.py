@@ -42,6 +42,7 @@ __all__ = [
     "Timeout",
     "dumps",
     "path_segment",
+    "without_suffix",
 ]
 
 logger = logging.getLogger(__name__)
@@ -100,6 +101,12 @@ class ClientFactory(Protocol):
         timeout: Timeout = DEFAULT_TIMEOUT,
     ) -> RegistryClient:
         ...
+
+
+def without_suffix(url: str, suffix: str) -> str:
+    """``url`` without a trailing API version (``…/v1``): operators often paste the API root."""
+    stripped = url.rstrip("/")
+    return stripped[: -len(suffix)] if stripped.endswith(suffix) else url
 
 
 def path_segment(value: object) -> str:

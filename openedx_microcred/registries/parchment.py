@@ -49,7 +49,14 @@ from typing import Any
 import requests
 
 from .errors import AuthFailed, ConnectionFailed, Misconfigured, Rejected
-from .http import DEFAULT_TIMEOUT, RegistryClient, Secret, Timeout, path_segment
+from .http import (
+    DEFAULT_TIMEOUT,
+    RegistryClient,
+    Secret,
+    Timeout,
+    path_segment,
+    without_suffix,
+)
 from .payload import DeliveryPayload, DeliveryResult
 
 __all__ = ["HOSTS", "SHARED_TOKEN_CACHE", "ParchmentClient", "TokenCache"]
@@ -146,8 +153,8 @@ class ParchmentClient(RegistryClient):
         self.issuer_entity_id: str | None = options.get("issuer_entity_id")
         secrets = [value for key, value in grant.items()
                    if key in ("password", "client_secret")]
-        super().__init__(base_url=base_url or HOSTS[region], session=session, timeout=timeout,
-                         secrets=secrets)
+        url = without_suffix(base_url, "/v2") if base_url else HOSTS[region]
+        super().__init__(base_url=url, session=session, timeout=timeout, secrets=secrets)
         self._cache_key = hashlib.sha256(
             f"{self.url(OAUTH_PATH)}\n{secret}".encode()).hexdigest()
 

@@ -650,6 +650,6 @@ class FakeWebhookReceiver(FakeRegistry):
         if not verify_webhook_signature(
                 self.secret, request.body, request.headers.get(TIMESTAMP_HEADER, ""),
                 request.headers.get(SIGNATURE_HEADER, ""), tolerance=self.tolerance):
-            return Reply(400, {"error": "bad signature"})
+            return Reply(401, {"error": "bad signature"})
         self.events.append(request.json)
         return Reply(200, {"received": True})

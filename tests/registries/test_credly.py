@@ -214,3 +214,9 @@ def test_split_name(name, given, family, expected):
 def test_a_learner_without_a_name_is_rejected():
     with pytest.raises(Rejected):
         split_name("   ")
+
+
+def test_a_pasted_api_root_is_tolerated(credly):
+    client = client_for(credly, base_url=credly.url + "/v1/")
+    client.test_connection()
+    assert credly.requests[-1].path == "/v1/organizations/org-7c1e"

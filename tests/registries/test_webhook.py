@@ -4,11 +4,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
+import textwrap
 import time
+from pathlib import Path
 
 import pytest
 
 from openedx_microcred.registries import (
+    AuthFailed,
     ConnectionFailed,
     Misconfigured,
     RateLimited,
@@ -88,10 +92,10 @@ def test_test_connection_sends_a_signed_ping(receiver):
     assert receiver.accepted[ping.idempotency_key] == 1
 
 
-def test_a_receiver_with_another_secret_rejects_the_delivery(receiver):
-    with pytest.raises(Rejected) as caught:
+def test_a_receiver_with_another_secret_refuses_the_delivery(receiver):
+    with pytest.raises(AuthFailed) as caught:
         client_for(receiver, secret="whsec-not-the-right-one").issue(make_payload())
-    assert caught.value.status == 400
+    assert caught.value.status == 401
     assert receiver.events == []
 
 
@@ -142,7 +146,7 @@ def test_configuration_is_checked():
 def test_the_secret_and_url_query_never_show(receiver):
     client = client_for(receiver, base_url=receiver.url + "/h?key=QUERY-TOKEN-1",
                         secret="whsec-not-the-right-one")
-    with pytest.raises(Rejected) as caught:
+    with pytest.raises(AuthFailed) as caught:
         client.issue(make_payload())
     shown = " ".join([repr(client), str(vars(client)), repr(caught.value), str(caught.value)])
     assert "whsec-not-the-right-one" not in shown
@@ -194,3 +198,26 @@ def test_several_signatures_accept_any_match_during_rotation():
     old = sign_webhook("whsec-old-secret-00000000", timestamp, body)
     assert verify_webhook_signature(SECRET, body, timestamp, f"{old}, {signature}", now=NOW)
     assert not verify_webhook_signature(SECRET, body, timestamp, old, now=NOW)
+
+
+def documented_verify():
+    """The ``verify`` recipe of docs/registries.rst, executed as written."""
+    docs = Path(__file__).resolve().parents[2] / "docs" / "registries.rst"
+    blocks = re.findall(r"\.\. code-block:: python\n\n((?:   .*\n|\n)+)", docs.read_text())
+    [recipe] = [block for block in blocks if "def verify(" in block]
+    namespace: dict = {}
+    exec(textwrap.dedent(recipe), namespace)  # noqa: S102 - our own documentation
+    return namespace["verify"]
+
+
+def test_the_documented_receiver_recipe_verifies_real_deliveries(receiver):
+    verify = documented_verify()
+    client_for(receiver).issue(make_payload())
+    sent = receiver.requests[-1]
+    timestamp, signature = sent.headers["X-Microcred-Timestamp"], sent.headers[
+        "X-Microcred-Signature"]
+    assert verify(receiver.secret, sent.body, timestamp, signature)
+    assert not verify(receiver.secret, sent.body + b"\n", timestamp, signature)
+    assert not verify("whsec-another-secret-0000", sent.body, timestamp, signature)
+    assert not verify(receiver.secret, sent.body, str(int(timestamp) - 301), signature)
+    assert not verify(receiver.secret, sent.body, "", signature)

@@ -10,9 +10,12 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from ... import api
+from ... import api, delivery
 from ...demo import cohort
-from ...models import Credential, Program, ProgramProgress
+from ...demo.webhook import WebhookReceiver
+from ...models import Credential, Delivery, Program, ProgramProgress
+
+DEMO_WEBHOOK_SECRET = "demo-webhook-signing-secret"  # noqa: S105 (a local demo receiver)
 
 
 class Command(BaseCommand):
@@ -30,12 +33,28 @@ class Command(BaseCommand):
         xmls = cohort.sample_program_xmls()
         loaded = api.import_programs(list(xmls.values()))
         self.stdout.write(f"Loaded {len(loaded)} programmes.")
+        receiver = WebhookReceiver(DEMO_WEBHOOK_SECRET).__enter__()
+        api.configure_registry(kind="webhook", name="demo-webhook", base_url=receiver.url,
+                               secret=DEMO_WEBHOOK_SECRET)
+        self.stdout.write(f"Registry: a local webhook receiver at {receiver.url}")
         people = self._learners(learners)
         events = cohort.cohort_events(people, cohort.course_keys(xmls), seed=seed)
         self.stdout.write(f"Replaying {len(events)} events for {len(people)} learners…")
         cohort.send(events)
+        drained = delivery.drain(until_idle=True, timeout=120)
         self._summary()
-        if not no_serve:
+        delivered = Delivery.objects.filter(status=Delivery.DELIVERED).count()
+        verified = receiver.events["credential.issued"]
+        self.stdout.write(
+            f"Webhook deliveries: {delivered} delivered, {drained.dead} dead, "
+            f"{drained.pending} pending; the receiver verified {verified} issued credentials "
+            f"({receiver.rejected} bad signatures).")
+        sample = Credential.objects.order_by("pk").first()
+        if sample is not None:
+            self.stdout.write(f"Verify one: http://{addrport}/microcred/verify/{sample.uuid}/")
+        if no_serve:
+            receiver.close()
+        else:  # the receiver keeps listening while the sandbox serves
             self.stdout.write(f"Serving the sandbox at http://{addrport}/ (Ctrl-C to stop).")
             call_command("runserver", addrport, use_reloader=False)
 
