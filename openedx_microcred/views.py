@@ -46,28 +46,36 @@ def learner_dashboard(request):
 @require_GET
 def credential_document(request, credential_uuid):
     """Public: the signed Open Badges 3.0 credential."""
-    return _document(api.get_credential_document, credential_uuid, JSONLD, IMMUTABLE)
+    return _document(request, api.get_credential_document, credential_uuid, JSONLD, IMMUTABLE)
 
 
 @require_GET
 def clr_document(request, credential_uuid):
     """Public: the signed CLR 2.0 transcript."""
-    return _document(api.get_clr_document, credential_uuid, JSONLD, IMMUTABLE)
+    return _document(request, api.get_clr_document, credential_uuid, JSONLD, IMMUTABLE)
 
 
 @require_GET
 def status_list_document(request, list_id):
     """Public: the signed Bitstring Status List credential."""
-    return _document(api.get_status_list_document, list_id, JSONLD, SHORT)
+    return _document(request, api.get_status_list_document, list_id, JSONLD, SHORT)
 
 
 @require_GET
 def did_document(request, org):
     """Public: the did:web DID document of an issuing org."""
-    return _document(api.get_did_document, org, DID_JSON, "public, max-age=300")
+    return _document(request, api.get_did_document, org, DID_JSON, "public, max-age=300")
 
 
-def _document(getter, key, content_type: str, cache_control: str) -> HttpResponse:
+def _document(request, getter, key, content_type: str, cache_control: str) -> HttpResponse:
+    usage = get_usage(request, group="microcred-documents", key="ip",
+                      rate=lambda group, request: setting("MICROCRED_VERIFY_RATE_LIMIT"),
+                      increment=True)
+    if usage and usage["should_limit"]:
+        response = HttpResponse('{"error": "rate limited"}', status=429,
+                                content_type="application/json")
+        response["Retry-After"] = str(max(1, int(usage["time_left"])))
+        return response
     try:
         document = getter(key)
     except api.CredentialNotFound as error:

@@ -189,3 +189,13 @@ def test_stacked_programme_clr_embeds_the_child_credential(learner):
     assert child.document in inner
     assert len(inner) == 3  # parent, course B, child programme
     assert proof.verify(parent.clr_document, resolve_key=_did_resolver()).verified
+
+
+def test_documents_are_rate_limited_per_client(client, issued, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.MICROCRED_VERIFY_RATE_LIMIT = "2/m"
+    url = f"/microcred/credentials/{issued.uuid}.jsonld"
+    assert [client.get(url).status_code for _ in range(3)] == [200, 200, 429]
+    cache.clear()

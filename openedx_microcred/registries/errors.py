@@ -223,7 +223,7 @@ def error_for_response(
     message = redact(f"{method} {path} answered {status}{reason}", secrets)
     request_id = next((response.headers[h] for h in REQUEST_ID_HEADERS if response.headers.get(h)),
                       None)
-    body = redact(body_excerpt(_text(response)), secrets)
+    body = body_excerpt(redact(_text(response), secrets))  # mask first: no half-secret at the cut
     headers = dict(response.headers.items())
 
     def build(cls: type[RegistryError], text: str = message) -> RegistryError:
