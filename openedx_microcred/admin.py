@@ -1,4 +1,5 @@
 """Django admin: operators inspect programmes, completions, progress and credentials."""
+import django
 from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
@@ -116,8 +117,15 @@ class BackfillCheckpointAdmin(ReadOnlyAdmin):
     list_display = ("name", "last_user_id", "updated")
 
 
+# Django 5 asks URL fields to say which scheme a bare host means; Django 4.2 has no such option.
+_ASSUME_HTTPS = {"assume_scheme": "https"} if django.VERSION >= (5, 0) else {}
+
+
 class RegistryConnectionForm(forms.ModelForm):
     """The secret is write-only: never rendered back; left blank, the stored one is kept."""
+
+    base_url = forms.URLField(required=False, max_length=500, **_ASSUME_HTTPS,
+                              help_text=_("API root; empty for the registry's default host."))
 
     secret = forms.CharField(
         required=False, strip=True, widget=forms.PasswordInput(render_value=False),

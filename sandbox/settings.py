@@ -24,7 +24,6 @@ ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
 ROOT_URLCONF = "sandbox.urls"
 WSGI_APPLICATION = "sandbox.wsgi.application"
 USE_TZ = True
-FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 5.x transitional setting; the admin forms use https
 TIME_ZONE = "UTC"
 LANGUAGE_CODE = "en"
 STATIC_URL = "/static/"
