@@ -177,7 +177,8 @@ def _package(filename: str, function: str) -> str:
         return parts[0]
     if "/openedx_microcred/" in filename:
         return "openedx_microcred/" + filename.split("/openedx_microcred/", 1)[1]
-    return filename.rsplit("/", 2)[-2] + "/" + filename.rsplit("/", 1)[-1]
+    parts = filename.rsplit("/", 2)
+    return "/".join(parts[-2:]) if len(parts) > 1 else filename
 
 
 def per_call(stats: pstats.Stats, path: str, name: str) -> tuple[int, float]:

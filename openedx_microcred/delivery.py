@@ -208,7 +208,7 @@ def _waiting_for_issue(row: Delivery) -> bool | str:
 
 def _within_rate_limit(connection: RegistryConnection) -> bool:
     """A fixed one-second window per connection in the shared cache (Redis in production)."""
-    window = f"microcred:delivery-rate:{connection.pk}:{int(time.time())}"
+    window = f"microcred:delivery-rate:{connection.pk}:{_current_second()}"
     cache.add(window, 0, timeout=5)
     try:
         used = cache.incr(window)
@@ -216,6 +216,10 @@ def _within_rate_limit(connection: RegistryConnection) -> bool:
         cache.set(window, 1, timeout=5)
         used = 1
     return used <= max(1, connection.rate_limit)
+
+
+def _current_second() -> int:
+    return int(time.time())
 
 
 def _release(row: Delivery, *, seconds: float) -> str:

@@ -45,7 +45,9 @@ def deliver(delivery_id: int) -> str:
     """Attempt one registry delivery; a retry is scheduled through ``next_attempt_at`` (the row),
     not the broker, so a lost message is recovered by ``sweep_deliveries``."""
     outcome = delivery.deliver(delivery_id)
-    if outcome in (delivery.RETRY, delivery.DEFERRED):
+    # Eager mode (sandbox, tests) would run the "later" attempt at once, recursively: there the
+    # sweep or ``microcred_deliver`` makes the next attempt.
+    if outcome in (delivery.RETRY, delivery.DEFERRED) and not deliver.app.conf.task_always_eager:
         row = Delivery.objects.filter(pk=delivery_id).values_list("next_attempt_at", flat=True)
         eta = row.first()
         if eta is not None:
