@@ -62,8 +62,10 @@ def sign_documents(credential: Credential, definition: ProgramDefinition,
         raise ValueError("allocate the credential's status-list index before signing")
     status = statuslists.entry(credential.status_list, credential.status_index)
     version = credential.version.number
-    common: dict[str, Any] = {"issuer": issuer, "recipient": recipient, "valid_from": credential.issued_at,
-              "valid_until": credential.expires_at, "status": status}
+    common: dict[str, Any] = {
+        "issuer": issuer, "recipient": recipient, "valid_from": credential.issued_at,
+        "valid_until": credential.expires_at, "status": status,
+    }
     document = _sign(signer, build_achievement_credential(
         credential_id=credential_url(credential.uuid),
         achievement_id=achievement_id("program", f"{definition.id}:v{version}"),
