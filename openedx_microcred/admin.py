@@ -1,4 +1,6 @@
 """Django admin: operators inspect programmes, completions, progress and credentials."""
+from typing import Any
+
 import django
 from django import forms
 from django.contrib import admin, messages
@@ -118,7 +120,7 @@ class BackfillCheckpointAdmin(ReadOnlyAdmin):
 
 
 # Django 5 asks URL fields to say which scheme a bare host means; Django 4.2 has no such option.
-_ASSUME_HTTPS = {"assume_scheme": "https"} if django.VERSION >= (5, 0) else {}
+_ASSUME_HTTPS: dict[str, Any] = {"assume_scheme": "https"} if django.VERSION >= (5, 0) else {}
 
 
 class RegistryConnectionForm(forms.ModelForm):

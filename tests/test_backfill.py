@@ -30,11 +30,13 @@ def learners_who_finished_before_the_programme_existed(make_user):
         _passed(user.pk, A)
     for user in users[:5]:
         _passed(user.pk, B)
-    api.import_program(program_xml("late", f'<course key="{A}">A</course><course key="{B}">B</course>'))
+    api.import_program(program_xml("late", f'<course key="{A}">A</course>'
+                                           f'<course key="{B}">B</course>'))
     return users
 
 
-def test_backfill_issues_what_was_already_earned(learners_who_finished_before_the_programme_existed):
+def test_backfill_issues_what_was_already_earned(
+        learners_who_finished_before_the_programme_existed):
     out = io.StringIO()
     call_command("microcred_backfill", "--program", "late", "--batch-size", "2", "--no-progress",
                  stdout=out)

@@ -4,7 +4,12 @@ import pytest
 from openedx_microcred import api
 from openedx_microcred.definitions.parser import parse_program
 from openedx_microcred.demo.cohort import sample_program_xmls
-from openedx_microcred.models import ImmutableVersionError, Program, ProgramLeafIndex, ProgramVersion
+from openedx_microcred.models import (
+    ImmutableVersionError,
+    Program,
+    ProgramLeafIndex,
+    ProgramVersion,
+)
 
 from .conftest import program_xml
 
