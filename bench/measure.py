@@ -164,6 +164,7 @@ def receivers(pairs: list[tuple[int, str]], course_keys: list[str], *, events: i
 
     queries: list[int] = []
     for event in plan[warmup + events:]:
+        connection.queries_log.clear()  # the log keeps 9,000 entries: never let it fill up
         with transaction.atomic(), CaptureQueriesContext(connection) as captured:
             send(index, event)
         queries.append(len(captured.captured_queries))
@@ -275,6 +276,7 @@ def _count_queries(pairs: list[tuple[int, str]]) -> tuple[float, int]:
 
     counts = []
     for user_id, key in pairs:
+        connection.queries_log.clear()  # the log keeps 9,000 entries: never let it fill up
         with CaptureQueriesContext(connection) as captured:
             evaluate_learner(user_id, course_key=key)
         counts.append(len(captured.captured_queries))
@@ -429,9 +431,15 @@ def backfill_worker(*, learners: int, batch_size: int, trace: bool,
     cpu_start, wall_start = time.process_time(), time.perf_counter()
     try:
         if with_profile:
+            stopped = []
+
             def run() -> None:
-                backfill.run_backfill(batch_size=batch_size, on_batch=on_batch)
+                try:
+                    backfill.run_backfill(batch_size=batch_size, on_batch=on_batch)
+                except _Stop:
+                    stopped.append(True)
             profiler_stats = stats.profile(run)
+            finished = not stopped
         else:
             backfill.run_backfill(batch_size=batch_size, on_batch=on_batch)
     except _Stop:
@@ -454,6 +462,8 @@ def backfill_worker(*, learners: int, batch_size: int, trace: bool,
         out["profile"] = {
             "steps": stats.step_table(profiler_stats, stats.EVALUATION_STEPS, max(done, 1)),
             "top": stats.top_functions(profiler_stats),
+            "packages": stats.own_time_by_package(profiler_stats),
+            "learners": done,
         }
     return out
 

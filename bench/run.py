@@ -121,8 +121,8 @@ def main() -> int:
     parser.add_argument("--workdir", help="directory for the bench databases (default: a new "
                         "temporary directory)")
     parser.add_argument("--profile", choices=("auto", "always", "never"), default="auto",
-                        help="cProfile a phase whose target is missed (auto), every phase "
-                             "including the backfill (always), or none")
+                        help="cProfile a phase whose target is missed, and the backfill with "
+                             "evaluation (auto), every phase (always), or none")
     parser.add_argument("--worker", choices=("load", "backfill"), help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
@@ -228,7 +228,9 @@ def run(config: Config, workdir: Path, profile_mode: str) -> dict:
         traced = child("backfill", db, workdir / "traced.json", learners=config.traced_learners,
                        batch_size=config.traced_batch, trace=True)
         profiled = None
-        if profile_mode == "always" and completions == config.backfill_scales[-1]:
+        profile_backfill = profile_mode == "always" or (profile_mode == "auto"
+                                                        and not evaluate_ok)
+        if profile_backfill and completions == config.backfill_scales[-1]:
             log("   profiling the backfill of 100 more learners")
             profiled = child("backfill", db, workdir / "profiled.json", learners=100,
                              batch_size=50, profile_backfill=True).get("profile")

@@ -9,7 +9,8 @@ from openedx_microcred.models import Credential, Program, ProgramProgress
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_demo_loads_replays_and_summarises():
+def test_demo_loads_replays_and_summarises(settings):
+    settings.MICROCRED_VERIFY_RATE_LIMIT = "100000/m"  # one client opens every page below
     out = io.StringIO()
     call_command("microcred_demo", "--learners", "25", "--seed", "3", "--no-serve", stdout=out)
     text = out.getvalue()
@@ -31,6 +32,16 @@ def test_demo_loads_replays_and_summarises():
     assert set(issues.values_list("status", flat=True)) == {Delivery.DELIVERED}
     credentials = Credential.objects.count()
     assert (f"verified {credentials} issued credentials (0 bad signatures)") in text
+    # every demo credential opens at its verification page and verifies
+    from django.test import Client
+
+    from openedx_microcred import api
+
+    client = Client()
+    for credential in Credential.objects.all():
+        assert api.get_verification(credential.uuid).verdict == "valid"
+        page = client.get(f"/microcred/verify/{credential.uuid}/")
+        assert page.status_code == 200 and b"Valid" in page.content
     # every complete programme has its credential, and only one
     for row in ProgramProgress.objects.filter(complete=True):
         assert Credential.objects.filter(user_id=row.user_id, program=row.program).count() == 1

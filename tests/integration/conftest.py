@@ -4,8 +4,10 @@ The production-like stack for the integration suite, once per session.
 ``stack`` checks that MariaDB (127.0.0.1:3306, root) and Redis (127.0.0.1:6379) answer — failing,
 never skipping, when they do not — then creates a fresh utf8mb4 database with a unique name,
 claims an empty Redis database number (so parallel runs and the developer's data never meet),
-migrates, and starts two ``celery -A sandbox worker`` processes. Teardown stops the workers (TERM,
-then KILL), drops the database and flushes the Redis database. Every wait is bounded.
+migrates, and starts two ``celery -A sandbox worker`` processes (every process of the stack runs
+with ``tests.integration.settings``: the sandbox's, with delivery timings for tests). Teardown
+stops the workers (TERM, then KILL), drops the database and flushes the Redis database. Every
+wait is bounded.
 
 Logs live in a temporary directory that failures print (``Stack.diagnostics``).
 """
@@ -30,6 +32,8 @@ REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 CLAIM_KEY = "microcred-integration:claim"
 WORKER_START_TIMEOUT = 60
 WORKER_STOP_TIMEOUT = 15
+#: ``sandbox.settings`` plus delivery timings for tests and a Redis cache (see the module).
+SETTINGS_MODULE = "tests.integration.settings"
 
 
 @dataclass
@@ -63,7 +67,7 @@ class Stack:
         env.update(MICROCRED_DB="mysql", MICROCRED_DB_NAME=self.db_name,
                    MICROCRED_DB_HOST=MYSQL["host"], MICROCRED_DB_PORT=str(MYSQL["port"]),
                    MICROCRED_DB_USER=MYSQL["user"], MICROCRED_DB_PASSWORD=MYSQL["password"],
-                   MICROCRED_BROKER_URL=self.broker_url, DJANGO_SETTINGS_MODULE="sandbox.settings",
+                   MICROCRED_BROKER_URL=self.broker_url, DJANGO_SETTINGS_MODULE=SETTINGS_MODULE,
                    PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")])),
                    PYTHONUNBUFFERED="1")
         return env
