@@ -15,9 +15,9 @@ SPEC is a JSON document; every key is optional and the steps run in this order:
   ``inline`` is true: then the enqueue is switched off and each learner is evaluated here, in
   this process, so the credentials and their outbox rows are written but no delivery task is
   sent (the race test sends them itself);
-* ``revoke``: ``{"credentials": [[learner, program_id], …], "reason", "timeout"}``: waits (bounded)
-  until those credentials exist, then ``api.revoke_credential`` each (its revocations are
-  dispatched on commit).
+* ``revoke``: ``{"credentials": [[learner, program_id], …], "after": [...], "reason", "timeout"}``:
+  waits (bounded) until those credentials and the ``after`` ones exist, then
+  ``api.revoke_credential`` each (its revocations are dispatched on commit).
 
 OUT receives ``{"users", "connections": {name: id}, "credentials": [...], "revoked": [uuid…]}``.
 """
@@ -67,7 +67,8 @@ def _users(spec: dict) -> dict[str, int]:
 
     names = set(spec.get("learners", []))
     names |= {event["learner"] for event in spec.get("events", [])}
-    names |= {learner for learner, _ in spec.get("revoke", {}).get("credentials", [])}
+    revoke = spec.get("revoke", {})
+    names |= {learner for learner, _ in revoke.get("credentials", []) + revoke.get("after", [])}
     return dict(get_user_model().objects.filter(username__in=names)
                 .values_list("username", "pk"))
 
@@ -107,14 +108,16 @@ def _revoke(revoke: dict, users: dict[str, int]) -> list[str]:
     from openedx_microcred.models import Credential
 
     wanted = [(users[learner], program_id) for learner, program_id in revoke["credentials"]]
+    needed = wanted + [(users[learner], program_id)
+                       for learner, program_id in revoke.get("after", [])]
     deadline = time.monotonic() + revoke.get("timeout", 60)
     found: dict[tuple[int, str], str] = {}
     while True:
         rows = Credential.objects.filter(
-            user_id__in=[user for user, _ in wanted], status=Credential.AWARDED,
+            user_id__in=[user for user, _ in needed], status=Credential.AWARDED,
         ).values_list("user_id", "program__program_id", "uuid")
         found = {(user, program): str(uuid) for user, program, uuid in rows}
-        missing = [item for item in wanted if item not in found]
+        missing = [item for item in needed if item not in found]
         if not missing:
             break
         if time.monotonic() > deadline:

@@ -22,7 +22,7 @@ class Command(BaseCommand):
     help = "Load sample programmes, replay a synthetic cohort's events, summarise, serve."
 
     def add_arguments(self, parser):
-        parser.add_argument("--learners", type=int, default=200, help="cohort size (default 200)")
+        parser.add_argument("--learners", type=int, default=100, help="cohort size (default 100)")
         parser.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
         parser.add_argument("--no-serve", action="store_true", help="do not start the web server")
         parser.add_argument("--addrport", default="127.0.0.1:8000", help="where to serve")
