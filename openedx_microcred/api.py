@@ -286,10 +286,10 @@ def get_credential_document(credential_uuid: UUID | str) -> dict:
 
 def get_clr_document(credential_uuid: UUID | str) -> dict:
     """The signed CLR 2.0 ClrCredential. Raises ``CredentialNotFound``."""
-    document = _credential(credential_uuid).clr_document
-    if not document:
+    credential = _credential(credential_uuid)
+    if not credential.document:
         raise CredentialNotFound(credential_uuid)
-    return document
+    return signing.clr_for(credential)
 
 
 def get_status_list_document(list_id: str) -> dict:

@@ -188,7 +188,8 @@ def _payload(row: Delivery) -> DeliveryPayload:
         recipient_name=platform.get_user_display_name(credential.user_id),
         issued_at=credential.issued_at, expires_at=credential.expires_at,
         verification_url=signing.verify_url(credential.uuid), credential=credential.document,
-        clr=credential.clr_document, options={**(row.connection.options or {}), **mapping},
+        clr=signing.clr_for(credential) if credential.document else None,
+        options={**(row.connection.options or {}), **mapping},
         external_id=issued or None, reason=credential.revocation_reason or None,
         occurred_at=credential.revoked_at if row.action == Delivery.REVOKE else None,
     )

@@ -13,22 +13,14 @@ import dataclasses
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db import connection, transaction
 from django.utils import timezone
 
-from . import issuance, rules
+from . import hotpath, issuance, rules
 from .conf import setting
-from .models import (
-    CourseCompletion,
-    Credential,
-    ExternalAchievement,
-    LearnerLock,
-    Program,
-    ProgramLeafIndex,
-    ProgramProgress,
-)
+from .models import LearnerLock, Program, ProgramLeafIndex, ProgramProgress
 from .programs import course_index_key, definition_for
 
 
@@ -91,31 +83,23 @@ def load_record(user_id: int) -> tuple[rules.LearnerRecord, dict[str, int]]:
     """The learner's facts for the rules, and completion ids by counted course key."""
     courses: list[rules.CourseResult] = []
     completion_ids: dict[str, int] = {}
-    rows = CourseCompletion.objects.filter(user_id=user_id).values_list(
-        "pk", "counted_key", "org", "number", "passing", "passed_at", "grade",
-        "certificate_status", "certificate_mode", "certificate_at")
-    for pk, key, org, number, passing, passed_at, grade, cert, mode, cert_at in rows:
+    earned = issuance.EARNED_CERTIFICATE_STATUSES
+    for pk, key, org, number, passing, passed_at, grade, cert, mode, cert_at in \
+            hotpath.completions(user_id):
         completion_ids.setdefault(key, pk)
         courses.append(rules.CourseResult(
             course_key=key, org=org, number=number, run=key.rsplit("+", 1)[-1],
             passing=bool(passing), passed_at=passed_at, grade=grade,
-            certificate=cert in issuance.EARNED_CERTIFICATE_STATUSES, certificate_mode=mode,
-            certificate_at=cert_at,
+            certificate=cert in earned, certificate_mode=mode, certificate_at=cert_at,
         ))
-    externals = dict(ExternalAchievement.objects.filter(user_id=user_id)
-                     .values_list("external_id", "achieved_at"))
-    record = rules.LearnerRecord(courses=tuple(courses), credentials=_active_credentials(user_id),
-                                 externals=externals)
+    record = rules.LearnerRecord(courses=tuple(courses),
+                                 credentials=hotpath.active_credentials(user_id),
+                                 externals=hotpath.externals(user_id))
     return record, completion_ids
 
 
 def _with_credentials(user_id: int, record: rules.LearnerRecord) -> rules.LearnerRecord:
-    return dataclasses.replace(record, credentials=_active_credentials(user_id))
-
-
-def _active_credentials(user_id: int) -> dict:
-    return dict(Credential.objects.filter(user_id=user_id, active=True)
-                .values_list("program__program_id", "issued_at"))
+    return dataclasses.replace(record, credentials=hotpath.active_credentials(user_id))
 
 
 def _lock_learner(user_id: int) -> None:
@@ -132,21 +116,17 @@ def _lock_learner(user_id: int) -> None:
 def _candidates(*, course_key: str | None = None, external_id: str | None = None,
                 program_ids: Iterable[str] = (), parents: bool = False) -> list[_Candidate]:
     """Published programmes containing the course / external id, or the given (or parent) ones."""
-    query = Q()
+    entries: list[tuple[str, str]] = []
     if course_key:
         org, number = _org_number(course_key)
-        query |= Q(kind=ProgramLeafIndex.COURSE_RUN, key=course_key)
-        query |= Q(kind=ProgramLeafIndex.COURSE, key=course_index_key(org, number))
+        entries += [(ProgramLeafIndex.COURSE_RUN, course_key),
+                    (ProgramLeafIndex.COURSE, course_index_key(org, number))]
     if external_id:
-        query |= Q(kind=ProgramLeafIndex.EXTERNAL, key=external_id)
+        entries.append((ProgramLeafIndex.EXTERNAL, external_id))
     program_ids = list(program_ids)
-    if program_ids and parents:
-        query |= Q(kind=ProgramLeafIndex.PROGRAM, key__in=program_ids)
-    rows: set[tuple] = set()
-    if query:
-        rows |= set(ProgramLeafIndex.objects.filter(query, program__published_version__isnull=False)
-                    .values_list("program_id", "program__program_id",
-                                 "program__published_version_id"))
+    if parents:
+        entries += [(ProgramLeafIndex.PROGRAM, program_id) for program_id in program_ids]
+    rows = hotpath.candidates(entries)
     if program_ids and not parents:
         rows |= set(Program.objects.filter(program_id__in=program_ids,
                                            published_version__isnull=False)
@@ -155,13 +135,12 @@ def _candidates(*, course_key: str | None = None, external_id: str | None = None
 
 
 def _candidates_for_record(record: rules.LearnerRecord) -> list[_Candidate]:
-    keys = Q(kind=ProgramLeafIndex.COURSE_RUN, key__in=[c.course_key for c in record.courses])
-    keys |= Q(kind=ProgramLeafIndex.COURSE,
-              key__in=[course_index_key(c.org, c.number) for c in record.courses])
-    keys |= Q(kind=ProgramLeafIndex.EXTERNAL, key__in=list(record.externals))
-    keys |= Q(kind=ProgramLeafIndex.PROGRAM, key__in=list(record.credentials))
-    rows = set(ProgramLeafIndex.objects.filter(keys, program__published_version__isnull=False)
-               .values_list("program_id", "program__program_id", "program__published_version_id"))
+    entries = {(ProgramLeafIndex.COURSE_RUN, c.course_key) for c in record.courses}
+    entries |= {(ProgramLeafIndex.COURSE, course_index_key(c.org, c.number))
+                for c in record.courses}
+    entries |= {(ProgramLeafIndex.EXTERNAL, key) for key in record.externals}
+    entries |= {(ProgramLeafIndex.PROGRAM, key) for key in record.credentials}
+    rows = hotpath.candidates(sorted(entries))
     return [_Candidate(*row) for row in sorted(rows, key=lambda r: r[1])]
 
 
@@ -180,15 +159,12 @@ def _org_number(course_key: str) -> tuple[str, str]:
     return str(key.org), str(key.course)
 
 
-def _progress_rows(user_id: int, program_pks: list[int]) -> dict[int, ProgramProgress]:
-    if not program_pks:
-        return {}
-    return {p.program_id: p for p in ProgramProgress.objects.filter(
-        user_id=user_id, program_id__in=program_pks)}
+def _progress_rows(user_id: int, program_pks: list[int]) -> dict[int, hotpath.Progress]:
+    return hotpath.progress(user_id, program_pks)
 
 
 def _evaluate_one(user_id: int, candidate: _Candidate, record: rules.LearnerRecord,
-                  completion_ids: dict[str, int], progress: ProgramProgress | None,
+                  completion_ids: dict[str, int], progress: hotpath.Progress | None,
                   outcome: Outcome) -> bool:
     """Evaluate one programme; return True when a credential was issued or revoked."""
     definition = definition_for(candidate.version_id)
@@ -215,25 +191,25 @@ def _evaluate_one(user_id: int, candidate: _Candidate, record: rules.LearnerReco
 
 
 def _store_progress(user_id: int, candidate: _Candidate, result: rules.Evaluation,
-                    progress: ProgramProgress | None) -> None:
-    values = {"version_id": candidate.version_id, "complete": result.complete,
-              "credits_earned": result.credits_earned, "satisfied": list(result.satisfied),
-              "evaluated_at": timezone.now()}
+                    progress: hotpath.Progress | None) -> None:
+    values: dict[str, Any] = {
+        "version_id": candidate.version_id, "complete": result.complete,
+        "credits_earned": result.credits_earned, "satisfied": list(result.satisfied),
+        "evaluated_at": timezone.now(),
+    }
     if progress is not None:
         if (progress.version_id == candidate.version_id and progress.complete == result.complete
                 and progress.credits_earned == result.credits_earned
                 and progress.satisfied == values["satisfied"]):
             return  # unchanged: no write
-        ProgramProgress.objects.filter(pk=progress.pk).update(**values)
+        hotpath.update_progress(progress.pk, **values)
         return
-    # First evaluation of this programme for this learner: INSERT in a savepoint (3 statements)
-    # rather than update_or_create (SAVEPOINT, SELECT, SAVEPOINT, INSERT, RELEASE, RELEASE). A row
-    # created concurrently since ``_progress_rows`` read is updated instead; any other integrity
-    # error is raised, as update_or_create would.
-    try:
-        with transaction.atomic():
-            ProgramProgress.objects.create(user_id=user_id, program_id=candidate.pk, **values)
-    except IntegrityError:
-        if not ProgramProgress.objects.filter(user_id=user_id,
-                                              program_id=candidate.pk).update(**values):
-            raise
+    # First evaluation of this programme for this learner: one upsert statement. The learner
+    # lock makes a concurrent insert impossible where locks exist; elsewhere the upsert still
+    # leaves the newest evaluation.
+    # MySQL's ON DUPLICATE KEY takes no conflict target: the row's only unique key decides.
+    target = (["user", "program"] if connection.features.supports_update_conflicts_with_target
+              else None)
+    ProgramProgress.objects.bulk_create(
+        [ProgramProgress(user_id=user_id, program_id=candidate.pk, **values)],
+        update_conflicts=True, unique_fields=target, update_fields=list(values))

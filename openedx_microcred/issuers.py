@@ -63,6 +63,20 @@ def org_did(org: str) -> str | None:
 def signer_for(org: str) -> Signer:
     """The active signer of ``org``, creating the org's first key when it has none."""
     key = IssuerKey.objects.filter(org=org, active=True).first() or _create_key(org)
+    return _signer(org, key)
+
+
+def signer_for_method(org: str, verification_method: str) -> Signer:
+    """The signer of ``org`` whose key is ``verification_method`` (``…#<multibase>``), retired
+    or not: documents derived from a credential are signed by the key that signed it."""
+    multibase = verification_method.rsplit("#", 1)[-1]
+    key = IssuerKey.objects.filter(org=org, public_key=multibase).first()
+    if key is None:
+        raise LookupError(f"{org} has no key {multibase}")
+    return _signer(org, key)
+
+
+def _signer(org: str, key: IssuerKey) -> Signer:
     private_key = _decrypt(key.encrypted_private_key)
     public_key = private_key.public_key()
     did = org_did(org) or did_key(public_key)

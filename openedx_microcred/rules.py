@@ -21,6 +21,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cached_property
 
 PASSING = "passing"
 CERTIFICATE = "certificate"
@@ -104,6 +105,12 @@ class ProgramRules:
     window_from: date | None = None
     window_until: date | None = None
 
+    @cached_property
+    def leaves(self) -> tuple[tuple[str, Leaf], ...]:
+        """``(path, leaf)`` of every leaf, computed once per rules object."""
+        return tuple((path, node) for path, node in iter_nodes(self.root)
+                     if not isinstance(node, Group))
+
 
 @dataclass(frozen=True)
 class CourseResult:
@@ -132,6 +139,20 @@ class LearnerRecord:
     courses: tuple[CourseResult, ...] = ()
     credentials: Mapping[str, datetime] = field(default_factory=dict)
     externals: Mapping[str, datetime] = field(default_factory=dict)
+
+    @cached_property
+    def _by_course(self) -> dict[tuple[str, str], list[CourseResult]]:
+        index: dict[tuple[str, str], list[CourseResult]] = {}
+        for result in self.courses:
+            index.setdefault((result.org, result.number), []).append(result)
+        return index
+
+    def results_for(self, leaf: CourseLeaf) -> list[CourseResult]:
+        """The results ``leaf`` accepts (any run of its course, or its run only)."""
+        results = self._by_course.get((leaf.org, leaf.number), [])
+        if leaf.runs == RUNS_THIS:
+            return [result for result in results if result.course_key == leaf.key]
+        return results
 
 
 @dataclass(frozen=True)
@@ -174,16 +195,15 @@ def iter_leaves(node: Node) -> Iterator[Leaf]:
 def evaluate(program: ProgramRules, record: LearnerRecord) -> Evaluation:
     """Evaluate ``program`` against ``record``. Pure; never raises on well-formed input."""
     evidence: dict[str, Evidence] = {}
-    for path, node in iter_nodes(program.root):
-        if not isinstance(node, Group):
-            found = _leaf_evidence(program, node, path, record)
-            if found is not None:
-                evidence[path] = found
+    for path, leaf in program.leaves:
+        found = _leaf_evidence(program, leaf, path, record)
+        if found is not None:
+            evidence[path] = found
     satisfied: list[str] = []
-    complete = _group_satisfied(program.root, "", evidence, satisfied)
+    complete, credits = _decide(program.root, "", evidence, satisfied)
     return Evaluation(
         complete=complete,
-        credits_earned=sum((item.credits for item in evidence.values()), ZERO),
+        credits_earned=credits,
         satisfied=tuple(sorted(satisfied, key=_path_order)),
         evidence=tuple(evidence.values()),
     )
@@ -193,26 +213,27 @@ def _path_order(path: str) -> tuple[int, ...]:
     return tuple(int(part) for part in path.split(".")) if path else ()
 
 
-def _group_satisfied(group: Group, path: str, evidence: Mapping[str, Evidence],
-                     satisfied: list[str]) -> bool:
-    """Decide ``group`` bottom-up, appending every satisfied node's path to ``satisfied``."""
-    count = 0
+def _decide(group: Group, path: str, evidence: Mapping[str, Evidence],
+            satisfied: list[str]) -> tuple[bool, Decimal]:
+    """Decide ``group`` bottom-up: whether it is satisfied and the credits of the satisfied
+    leaves below it; appends every satisfied node's path to ``satisfied``."""
+    count, credits = 0, ZERO
     for index, child in enumerate(group.children):
         child_path = f"{path}.{index}" if path else str(index)
         if isinstance(child, Group):
-            ok = _group_satisfied(child, child_path, evidence, satisfied)
+            ok, child_credits = _decide(child, child_path, evidence, satisfied)
+            credits += child_credits
         else:
-            ok = child_path in evidence
-            if ok:
+            found = evidence.get(child_path)
+            ok = found is not None
+            if found is not None:
                 satisfied.append(child_path)
+                credits += found.credits
         count += ok
-    prefix = f"{path}." if path else ""
-    credits = sum((item.credits for key, item in evidence.items()
-                   if not path or key.startswith(prefix)), ZERO)
     ok = _rules_met(group, count, credits)
     if ok:
         satisfied.append(path)
-    return ok
+    return ok, credits
 
 
 def _rules_met(group: Group, count: int, credits: Decimal) -> bool:
@@ -258,9 +279,7 @@ def _course_evidence(program: ProgramRules, leaf: CourseLeaf, path: str,
                      record: LearnerRecord) -> Evidence | None:
     """The earliest qualifying result in the leaf's course, if any."""
     best: tuple[datetime | None, CourseResult] | None = None
-    for result in record.courses:
-        if not leaf.matches(result):
-            continue
+    for result in record.results_for(leaf):
         done, when = _completed_at(program, leaf, result)
         if not done:
             continue

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from . import issuers, platform, rules, statuslists
+from . import issuers, platform, programs, rules, statuslists
 from .credentials import proof
 from .credentials.achievement import (
     IssuerProfile,
@@ -54,45 +55,82 @@ def achievement_id(kind: str, key: str) -> str:
 
 def sign_documents(credential: Credential, definition: ProgramDefinition,
                    evaluation: rules.Evaluation) -> None:
-    """Build, sign and store ``credential.document`` and ``credential.clr_document``."""
+    """Build, sign and store ``credential.document``, the Open Badges 3.0 credential.
+
+    The CLR transcript is built on first use (``clr_for``): it signs one credential per course,
+    so keeping it out of the issuing transaction keeps issuance (and the status-list row lock it
+    holds) short.
+    """
     signer = issuers.signer_for(definition.org)
-    issuer = IssuerProfile.from_definition(definition, signer.did)
-    recipient = hashed_email_identity(platform.get_user_email(credential.user_id), new_salt())
     if credential.status_list is None or credential.status_index is None:
         raise ValueError("allocate the credential's status-list index before signing")
-    status = statuslists.entry(credential.status_list, credential.status_index)
     version = credential.version.number
-    common: dict[str, Any] = {
-        "issuer": issuer, "recipient": recipient, "valid_from": credential.issued_at,
-        "valid_until": credential.expires_at, "status": status,
-    }
-    document = _sign(signer, build_achievement_credential(
+    credential.document = _sign(signer, build_achievement_credential(
         credential_id=credential_url(credential.uuid),
         achievement_id=achievement_id("program", f"{definition.id}:v{version}"),
         definition=definition, credits_earned=credential.credits_earned,
         activity_end_date=_latest(evaluation), evidence=evaluation.evidence,
-        version=str(version), **common), credential.issued_at)
+        version=str(version), issuer=IssuerProfile.from_definition(definition, signer.did),
+        recipient=hashed_email_identity(platform.get_user_email(credential.user_id), new_salt()),
+        valid_from=credential.issued_at, valid_until=credential.expires_at,
+        status=statuslists.entry(credential.status_list, credential.status_index),
+    ), credential.issued_at)
+    credential.save(update_fields=["document"])
+
+
+def clr_for(credential: Credential) -> dict:
+    """The credential's signed CLR 2.0 transcript, built and stored on first use.
+
+    Signed by the key that signed the credential, for the same recipient identity, with the
+    same status entry and dates: building it twice gives the same document.
+    """
+    if credential.clr_document:
+        return credential.clr_document
+    if not credential.document:
+        raise ValueError("the credential has no signed document")
+    definition = programs.definition_for(credential.version_id)
+    document = credential.document
+    signer = issuers.signer_for_method(definition.org,
+                                       document["proof"][0]["verificationMethod"])
+    evidence = [_evidence(item) for item in credential.evidence]
+    common: dict[str, Any] = {
+        "issuer": IssuerProfile.from_definition(definition, signer.did),
+        "recipient": document["credentialSubject"]["identifier"][0],
+        "valid_from": credential.issued_at, "valid_until": credential.expires_at,
+        "status": document.get("credentialStatus"),
+    }
     courses = [
         _sign(signer, build_course_credential(
             credential_id=f"urn:uuid:{uuid.uuid5(credential.uuid, course.key)}",
             achievement_id=achievement_id("course", course.key), course=course,
             lang=definition.lang, **common), credential.issued_at)
-        for course in completed_courses(definition, evaluation.evidence)
+        for course in completed_courses(definition, evidence)
     ]
     clr = _sign(signer, build_clr_credential(
         credential_id=clr_url(credential.uuid), program_credential=document,
         course_credentials=courses,
-        stacked_credentials=_stacked(credential, evaluation, signer.did),
-        **common), credential.issued_at)
-    credential.document, credential.clr_document = document, clr
-    credential.save(update_fields=["document", "clr_document"])
+        stacked_credentials=_stacked(credential, evidence, signer.did), **common),
+        credential.issued_at)
+    Credential.objects.filter(pk=credential.pk, clr_document__isnull=True).update(
+        clr_document=clr)
+    credential.clr_document = clr
+    return clr
 
 
-def _stacked(credential: Credential, evaluation: rules.Evaluation,
+def _evidence(item: dict) -> rules.Evidence:
+    """A ``rules.Evidence`` back from ``Credential.evidence`` (see ``issuance``)."""
+    when = item.get("achieved_at")
+    return rules.Evidence(path=item["path"], kind=item["kind"], key=item["key"],
+                          credits=Decimal(item["credits"]),
+                          achieved_at=datetime.fromisoformat(when) if when else None,
+                          grade=item.get("grade"))
+
+
+def _stacked(credential: Credential, evidence: list[rules.Evidence],
              issuer_did: str) -> list[dict]:
     """The signed credentials of the stacked programmes that counted (same issuer only: a CLR
     is one issuer's record)."""
-    refs = [item.key for item in evaluation.evidence if item.kind == "program"]
+    refs = [item.key for item in evidence if item.kind == "program"]
     if not refs:
         return []
     rows = (Credential.objects.filter(user_id=credential.user_id, active=True,

@@ -49,7 +49,11 @@ def test_issued_credential_is_signed_by_the_org_did_web(issued, learner):
 
 
 def test_clr_holds_signed_course_credentials(issued):
-    clr = issued.clr_document
+    assert issued.clr_document is None  # built on first use, outside the issuing transaction
+    clr = api.get_clr_document(issued.uuid)
+    issued.refresh_from_db()
+    assert issued.clr_document == clr  # stored
+    assert api.get_clr_document(issued.uuid) == clr  # and the same the next time
     assert "ClrCredential" in clr["type"]
     assert proof.verify(clr, resolve_key=_did_resolver()).verified
     inner = clr["credentialSubject"]["verifiableCredential"]
@@ -185,10 +189,11 @@ def test_stacked_programme_clr_embeds_the_child_credential(learner):
     send_passing(learner.pk, B, time=utc(2026, 3, 2))
     child = Credential.objects.get(user=learner, program__program_id="child")
     parent = Credential.objects.get(user=learner, program__program_id="parent")
-    inner = parent.clr_document["credentialSubject"]["verifiableCredential"]
+    clr = api.get_clr_document(parent.uuid)
+    inner = clr["credentialSubject"]["verifiableCredential"]
     assert child.document in inner
     assert len(inner) == 3  # parent, course B, child programme
-    assert proof.verify(parent.clr_document, resolve_key=_did_resolver()).verified
+    assert proof.verify(clr, resolve_key=_did_resolver()).verified
 
 
 def test_documents_are_rate_limited_per_client(client, issued, settings):

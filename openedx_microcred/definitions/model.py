@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 
 from .. import rules
 
@@ -54,7 +55,7 @@ class ProgramDefinition:
     window_until: date | None = None
     valid_months: int | None = None
 
-    @property
+    @cached_property
     def rules(self) -> rules.ProgramRules:
         """What ``rules.evaluate`` needs of this definition."""
         return rules.ProgramRules(
@@ -62,7 +63,7 @@ class ProgramDefinition:
             window_from=self.window_from, window_until=self.window_until,
         )
 
-    @property
+    @cached_property
     def credits(self) -> Decimal:
         """The programme's credits: as declared, else the least total that can complete it."""
         if self.declared_credits is not None:
