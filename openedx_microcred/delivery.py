@@ -107,7 +107,7 @@ def attempt(row: Delivery) -> str:
     except Exception as error:  # a bug or bad data: retry with backoff, then dead-letter
         log.exception("microcred: delivery %s failed unexpectedly", row.pk)
         return _failed(row, error)
-    Delivery.objects.filter(pk=row.pk).update(
+    _mine(row).update(
         status=Delivery.DELIVERED, delivered_at=timezone.now(), lease_expires_at=None,
         external_id=(result.external_id or "")[:255], last_error="", last_status_code=None)
     return DELIVERED
@@ -219,12 +219,18 @@ def _within_rate_limit(connection: RegistryConnection) -> bool:
     return used <= max(1, connection.rate_limit)
 
 
+def _mine(row: Delivery):
+    """The row, only while this worker's claim still holds: a worker that stalled past its lease
+    must not overwrite the outcome of the worker that took the row over."""
+    return Delivery.objects.filter(pk=row.pk, status=Delivery.SENDING, attempts=row.attempts)
+
+
 def _current_second() -> int:
     return int(time.time())
 
 
 def _release(row: Delivery, *, seconds: float) -> str:
-    Delivery.objects.filter(pk=row.pk, status=Delivery.SENDING).update(
+    _mine(row).update(
         status=Delivery.PENDING, attempts=max(0, row.attempts - 1), lease_expires_at=None,
         next_attempt_at=timezone.now() + timedelta(seconds=seconds))
     return DEFERRED
@@ -239,7 +245,7 @@ def _failed(row: Delivery, error: Exception) -> str:
     ) if isinstance(error, RegistryError) else _unexpected_delay(row)
     if delay is None or row.attempts >= setting("MICROCRED_DELIVERY_MAX_ATTEMPTS"):
         return _dead(row, message, status_code)
-    Delivery.objects.filter(pk=row.pk).update(
+    _mine(row).update(
         status=Delivery.PENDING, lease_expires_at=None, last_error=message,
         last_status_code=status_code, next_attempt_at=timezone.now() + timedelta(seconds=delay))
     log.warning("microcred: delivery %s attempt %s failed, retrying in %.1fs: %s",
@@ -254,7 +260,7 @@ def _unexpected_delay(row: Delivery) -> float:
 
 
 def _dead(row: Delivery, message: str, status_code: int | None = None) -> str:
-    Delivery.objects.filter(pk=row.pk).update(
+    _mine(row).update(
         status=Delivery.DEAD, lease_expires_at=None, last_error=message[:2000],
         last_status_code=status_code)
     log.error("microcred: delivery %s is a dead letter: %s", row.pk, message)

@@ -172,7 +172,7 @@ def _evaluate_one(user_id: int, candidate: _Candidate, record: rules.LearnerReco
     outcome.evaluated.append(candidate.program_id)
     _store_progress(user_id, candidate, result, progress)
     active = candidate.program_id in record.credentials
-    if result.complete and not active:
+    if result.complete and not active and not issuance.withheld(user_id, candidate.pk):
         credential = issuance.issue(user_id=user_id, program_pk=candidate.pk,
                                     version_id=candidate.version_id, definition=definition,
                                     evaluation=result, completion_ids=completion_ids)

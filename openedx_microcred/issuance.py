@@ -25,6 +25,12 @@ log = logging.getLogger(__name__)
 EARNED_CERTIFICATE_STATUSES = frozenset({"downloadable"})
 
 
+def withheld(user_id: int, program_pk: int) -> bool:
+    """Whether staff revoked the learner's credential for the programme (no automatic re-issue)."""
+    return Credential.objects.filter(user_id=user_id, program_id=program_pk,
+                                     revoked_by=Credential.BY_STAFF).exists()
+
+
 def issue(*, user_id: int, program_pk: int, version_id: int, definition: ProgramDefinition,
           evaluation: rules.Evaluation, completion_ids: dict[str, int]) -> Credential | None:
     """Issue the learner's credential for a programme they have just completed.
@@ -58,12 +64,16 @@ def issue(*, user_id: int, program_pk: int, version_id: int, definition: Program
     return credential
 
 
-def revoke(credential: Credential, *, reason: str) -> bool:
-    """Revoke ``credential``; return False when it was not awarded (already revoked/expired)."""
+def revoke(credential: Credential, *, reason: str, by: str = Credential.BY_STAFF) -> bool:
+    """Revoke ``credential``; return False when it was not awarded (already revoked/expired).
+
+    ``by`` staff (the default) withholds the programme from automatic re-issuance; ``by`` rule
+    (requirements no longer met) lets the learner earn it again.
+    """
     with transaction.atomic():
         updated = Credential.objects.filter(pk=credential.pk, status=Credential.AWARDED).update(
             status=Credential.REVOKED, active=None, revoked_at=timezone.now(),
-            revocation_reason=reason[:255])
+            revocation_reason=reason[:255], revoked_by=by)
         if not updated:
             return False
         credential.refresh_from_db()
@@ -75,10 +85,11 @@ def revoke(credential: Credential, *, reason: str) -> bool:
 
 
 def revoke_active(*, user_id: int, program_pk: int, reason: str) -> Credential | None:
-    """Revoke the learner's active credential for a programme; return it (None if none)."""
+    """Revoke the learner's active credential for a programme because its requirements are no
+    longer met; return it (None if none)."""
     credential = Credential.objects.filter(user_id=user_id, program_id=program_pk,
                                            active=True).first()
-    if credential is not None and revoke(credential, reason=reason):
+    if credential is not None and revoke(credential, reason=reason, by=Credential.BY_RULE):
         return credential
     return None
 

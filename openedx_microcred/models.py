@@ -199,6 +199,13 @@ class Credential(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     revocation_reason = models.CharField(max_length=255, blank=True, default="")
+    BY_STAFF = "staff"
+    BY_RULE = "rule"
+    revoked_by = models.CharField(
+        max_length=8, blank=True, default="",
+        choices=[(BY_STAFF, _("Staff")), (BY_RULE, _("Requirements no longer met"))],
+        help_text=_("Staff revocations are final: the programme is not issued again "
+                    "automatically. Revocations by the rules are undone by earning it again."))
     credits_earned = models.DecimalField(max_digits=9, decimal_places=3)
     status_list = models.ForeignKey("StatusList", null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="credentials")

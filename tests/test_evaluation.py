@@ -204,3 +204,14 @@ def test_new_version_applies_to_later_evaluations_only(learner, two_of_three):
     evaluate_learner(learner.pk)
     assert api.get_progress(user_id=learner.pk)[0].version == 2
     assert ProgramProgress.objects.get(user=learner).credits_earned == 2
+
+
+def test_a_credential_revoked_by_staff_is_not_issued_again(learner, two_of_three):
+    send_passing(learner.pk, A, time=utc(2026, 3, 1))
+    send_passing(learner.pk, B, time=utc(2026, 3, 1))
+    [credential] = credentials(learner)
+    api.revoke_credential(credential.uuid, reason="academic misconduct")
+    send_passing(learner.pk, C, time=utc(2026, 3, 5))  # a later event for the programme
+    evaluate_learner(learner.pk)  # and a backfill
+    assert [c.status for c in api.get_credentials(user_id=learner.pk)] == ["revoked"]
+    assert api.get_progress(user_id=learner.pk)[0].complete is True
