@@ -1,6 +1,7 @@
 """Printing the bench report: environment, data, the results table, profiles and suggestions."""
 from __future__ import annotations
 
+import report_vc
 import stats
 from targets import (
     EVALUATE_RATE,
@@ -30,7 +31,8 @@ def print_report(report: dict) -> None:
     print("   times are also given as CPU-time rates, which contention affects less)")
     print()
     _print_data(report)
-    rows = _receiver_rows(report) + _evaluate_rows(report) + _backfill_rows(report)
+    rows = (_receiver_rows(report) + _evaluate_rows(report) + _backfill_rows(report)
+            + report_vc.rows(report))
     print()
     print("Results")
     _table(["metric", "figure", "target", "verdict"], [row[:4] for row in rows])
@@ -42,7 +44,8 @@ def print_report(report: dict) -> None:
     else:
         print("Every target is met.")
     _print_profiles(report)
-    notes = _suggestions(report)
+    report_vc.print_profiles(report)
+    notes = _suggestions(report) + report_vc.suggestions(report)
     if notes:
         print()
         print("Where the time goes, and what would help (from the profiles above)")
@@ -96,6 +99,7 @@ def _print_method(report: dict) -> None:
         f"{config.backfill_learners:,} learners (each batch's checkpoint is committed first). "
         f"RSS peak: {method}. A second child resumes from that checkpoint under tracemalloc "
         f"for {config.traced_learners:,} more learners.",
+        *report_vc.method(report),
     ):
         print(_wrap("  " + text, indent="     "))
 

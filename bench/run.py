@@ -1,14 +1,16 @@
 #!/usr/bin/env python
 """
-openedx-microcred benchmark: receiver cost, evaluation throughput, backfill throughput and memory.
+openedx-microcred benchmark: receiver cost, evaluation throughput, backfill throughput and memory,
+signing throughput against the JavaScript reference, and registry delivery throughput.
 
     .venv/bin/python bench/run.py            # the full run (make bench), under ~10 minutes
     .venv/bin/python bench/run.py --quick    # a smaller run for development (~2 minutes)
 
 Everything runs against throwaway SQLite files in a temporary directory (removed at the end
 unless ``--keep``), never the developer's database. Prints the figures against the targets and
-exits 0; a non-zero exit means the bench itself crashed. See ``measure.py`` for what each phase
-times and ``catalogue.py`` / ``workload.py`` for the data.
+exits 0; a non-zero exit means the bench itself crashed. See ``measure.py`` for what phases 1-3
+time, ``catalogue.py`` / ``workload.py`` for their data, ``signing_bench.py`` (4: Python against
+the JavaScript reference, needs node) and ``delivery_bench.py`` (5: webhook deliveries).
 """
 from __future__ import annotations
 
@@ -51,6 +53,12 @@ class Config:
     backfill_batch: int
     traced_learners: int
     traced_batch: int
+    sign_iterations: int  # 4. signatures per side and per round, after sign_warmup
+    sign_warmup: int
+    sign_rounds: int  # rounds alternate which side goes first; each side's best is reported
+    deliveries: int  # 5. Delivery rows (CLR stored) drained by a timed drain()
+    first_deliveries: int  # 5. first deliveries (CLR built on first use) drained by another
+    delivery_warmup: int
 
 
 FULL = Config(
@@ -59,6 +67,8 @@ FULL = Config(
     evaluate_events=2000, evaluate_query_events=200, profile_events=300,
     backfill_scales=(10**4, 10**5, 10**6), backfill_learners=500, backfill_batch=100,
     traced_learners=100, traced_batch=50,
+    sign_iterations=500, sign_warmup=50, sign_rounds=2, deliveries=2000,
+    first_deliveries=100, delivery_warmup=100,
 )
 QUICK = Config(
     name="quick", programs=200, courses=1000, users=2000, per_user=10,
@@ -66,6 +76,8 @@ QUICK = Config(
     evaluate_events=300, evaluate_query_events=50, profile_events=100,
     backfill_scales=(10**4, 10**5), backfill_learners=100, backfill_batch=50,
     traced_learners=50, traced_batch=25,
+    sign_iterations=100, sign_warmup=20, sign_rounds=1, deliveries=500,
+    first_deliveries=30, delivery_warmup=50,
 )
 
 _STARTED = time.perf_counter()
@@ -78,9 +90,22 @@ def log(message: str) -> None:
 # ---------------------------------------------------------------------------------- workers ---
 
 def worker(args: argparse.Namespace) -> int:
-    """A child process: load data into ``--db``, or run the backfill there."""
+    """A child process: load data into ``--db``, run the backfill there, time signing (4) or
+    deliveries (5)."""
     env.setup_django(args.db)
-    if args.worker == "load":
+    if args.worker == "sign":
+        import signing_bench
+
+        out = signing_bench.sign_worker(iterations=args.iterations, warmup=args.warmup,
+                                        rounds=args.rounds, shipped=args.shipped,
+                                        profile=args.profile)
+    elif args.worker == "delivery":
+        import delivery_bench
+
+        out = delivery_bench.delivery_worker(deliveries=args.deliveries,
+                                             first_deliveries=args.first_deliveries,
+                                             warmup=args.warmup, profile=args.profile)
+    elif args.worker == "load":
         import catalogue
         import workload
 
@@ -123,13 +148,16 @@ def main() -> int:
     parser.add_argument("--profile", choices=("auto", "always", "never"), default="auto",
                         help="cProfile a phase whose target is missed, and the backfill with "
                              "evaluation (auto), every phase (always), or none")
-    parser.add_argument("--worker", choices=("load", "backfill"), help=argparse.SUPPRESS)
+    parser.add_argument("--worker", choices=("load", "backfill", "sign", "delivery"),
+                        help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
-    for name in ("programs", "courses", "users", "per-user", "learners", "batch-size"):
+    for name in ("programs", "courses", "users", "per-user", "learners", "batch-size",
+                 "iterations", "warmup", "rounds", "deliveries", "first-deliveries"):
         parser.add_argument(f"--{name}", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--profile-backfill", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--shipped", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         return worker(args)
@@ -238,6 +266,20 @@ def run(config: Config, workdir: Path, profile_mode: str) -> dict:
                                    "traced": traced, "profile": profiled})
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
+
+    log(f"4. signing: {config.sign_rounds} round(s) of {config.sign_warmup} warm-up + "
+        f"{config.sign_iterations} timed signatures and verifications, Python and node "
+        "(@digitalbazaar/vc), pinned to one CPU")
+    report["signing"] = child("sign", workdir / "sign.sqlite3", workdir / "sign.json",
+                              iterations=config.sign_iterations, warmup=config.sign_warmup,
+                              rounds=config.sign_rounds, shipped=True, profile=profile_mode)
+    log(f"5. delivery: drain() in one worker process, webhook receiver in another: "
+        f"{config.deliveries:,} deliveries with the CLR stored, {config.first_deliveries} first "
+        "deliveries (CLR built on first use), each after a warm-up")
+    report["delivery"] = child("delivery", workdir / "delivery.sqlite3",
+                               workdir / "delivery.json", deliveries=config.deliveries,
+                               first_deliveries=config.first_deliveries,
+                               warmup=config.delivery_warmup, profile=profile_mode)
     return report
 
 

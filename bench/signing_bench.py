@@ -34,11 +34,28 @@ from datetime import timedelta
 from importlib import metadata
 
 import env
+import stats
 import vc_sample
+from targets import SIGN_RATIO
 
 JS_DIR = env.REPO / "tests" / "js"
 DRIVER = env.REPO / "bench" / "js" / "sign_reference.mjs"
 NPM_CI_TIMEOUT = 300
+PROFILED_SIGNATURES = 50
+
+# (label, module path suffix, function name): inclusive time of the steps of one signature.
+SIGN_STEPS = [
+    ("proof.sign (total)", "openedx_microcred/credentials/proof.py", "sign"),
+    ("  _hash_data (both canonicalisations + SHA-256)", "openedx_microcred/credentials/proof.py",
+     "_hash_data"),
+    ("    _bundled_config_hash (the proof configuration)",
+     "openedx_microcred/credentials/proof.py", "_bundled_config_hash"),
+    ("    canonical.canonize (document and configuration)",
+     "openedx_microcred/credentials/canonical.py", "canonize"),
+    ("      pyld JsonLdProcessor.to_rdf (expansion + RDF dataset)", "pyld/jsonld.py", "to_rdf"),
+    ("        pyld JsonLdProcessor.expand", "pyld/jsonld.py", "expand"),
+    ("      pyld URDNA2015.main (blank node labelling + N-Quads)", "pyld/canon.py", "main"),
+]
 
 
 def _pin() -> int | None:
@@ -96,11 +113,12 @@ def python_round(sample: vc_sample.Sample, *, iterations: int, warmup: int,
     document, key, method = sample.unsigned, sample.private_key, sample.verification_method
     # Seconds never used before in this process: the cached proof-configuration hash misses.
     base = vc_sample.ISSUED + timedelta(days=1 + round_number)
-    signed: list[dict] = []
+    signed: list[dict] = []  # by the timed strict loop
+    warm: list[dict] = []  # by its warm-up
 
-    def strict(index: int, offset: int = 0) -> bool:
-        signed.append(proof.sign(document, private_key=key, verification_method=method,
-                                 created=base + timedelta(seconds=offset + index)))
+    def strict(index: int, offset: int = 0, into: list = signed) -> bool:
+        into.append(proof.sign(document, private_key=key, verification_method=method,
+                               created=base + timedelta(seconds=offset + index)))
         return True
 
     def cached(index: int) -> bool:
@@ -110,14 +128,18 @@ def python_round(sample: vc_sample.Sample, *, iterations: int, warmup: int,
 
     resolve = key_resolver(sample.did_document)
 
-    def verify(index: int) -> bool:
-        return proof.verify(signed[index], resolve_key=resolve).verified
+    def verify(index: int, documents: list = signed) -> bool:
+        return proof.verify(documents[index], resolve_key=resolve).verified
 
-    _loop(warmup, lambda i: strict(i, offset=10**6))
+    _loop(warmup, lambda i: strict(i, offset=10**6, into=warm))
     _loop(warmup, cached)
-    signed.clear()
     out = {"sign": _loop(iterations, strict), "sign_cached": _loop(iterations, cached)}
-    _loop(warmup, verify)
+    # proof keeps the configuration hashes of the last signatures (an LRU cache): forget them,
+    # or verifying what was just signed would skip a canonicalisation the reference does.
+    clear = getattr(getattr(proof, "_bundled_config_hash", None), "cache_clear", None)
+    if clear:
+        clear()
+    _loop(warmup, lambda i: verify(i, warm))
     out["verify"] = _loop(iterations, verify)
     return out
 
@@ -155,7 +177,8 @@ def shipped_issue(node: str, sample: vc_sample.Sample, *, iterations: int) -> di
             "proof_value": _proof_value(out["credential"])}
 
 
-def sign_worker(*, iterations: int, warmup: int, rounds: int, shipped: bool) -> dict:
+def sign_worker(*, iterations: int, warmup: int, rounds: int, shipped: bool,
+                profile: str = "auto") -> dict:
     from openedx_microcred.credentials import proof
 
     cpu = _pin()
@@ -193,7 +216,34 @@ def sign_worker(*, iterations: int, warmup: int, rounds: int, shipped: bool) -> 
     if out["shipped"]:
         js_proofs.add(out["shipped"]["proof_value"])
     out["proof_identical"] = (js_proofs == {python_proof}) if js_proofs else None
+    ratio = _ratio(out["rounds"])
+    if profile == "always" or (profile == "auto" and ratio is not None and ratio < SIGN_RATIO):
+        out["profile"] = _profile(sample, PROFILED_SIGNATURES)
     return out
+
+
+def _ratio(rounds: list[dict]) -> float | None:
+    python, js = best(rounds, "python", "sign"), best(rounds, "js", "sign")
+    if not python or not js:
+        return None
+    return (python["count"] / python["seconds"]) / (js["count"] / js["seconds"])
+
+
+def _profile(sample: vc_sample.Sample, count: int) -> dict:
+    """cProfile of ``count`` signatures, each with its own proof configuration (strict)."""
+    from openedx_microcred.credentials import proof
+
+    base = vc_sample.ISSUED + timedelta(days=365)
+
+    def run() -> None:
+        for index in range(count):
+            proof.sign(sample.unsigned, private_key=sample.private_key,
+                       verification_method=sample.verification_method,
+                       created=base + timedelta(seconds=index))
+    profiled = stats.profile(run)
+    return {"steps": stats.step_table(profiled, SIGN_STEPS, count),
+            "top": stats.top_functions(profiled, 10),
+            "packages": stats.own_time_by_package(profiled, 8), "signatures": count}
 
 
 def best(rounds: list[dict], side: str, metric: str) -> dict | None:

@@ -40,6 +40,14 @@ class Sample:
     did_document: dict[str, Any]
     courses: int
     program_xml: bytes
+    evidence: tuple  # rules.Evidence, one per course, in tree order
+
+    def evidence_json(self) -> list[dict]:
+        """``Credential.evidence`` as ``openedx_microcred.issuance`` stores it."""
+        return [{"path": item.path, "kind": item.kind, "key": item.key,
+                 "credits": str(item.credits),
+                 "achieved_at": item.achieved_at.isoformat() if item.achieved_at else None,
+                 "grade": item.grade} for item in self.evidence]
 
     def key_for_js(self) -> dict[str, str]:
         """The ``key`` of ``tests/js/issue.mjs``: the same key pair as a Multikey."""
@@ -50,7 +58,9 @@ class Sample:
                 "secretKeyMultibase": encode_secret_key(self.private_key)}
 
 
-def build() -> Sample:
+def build(private_key=None, did: str = ISSUER_DID) -> Sample:
+    """The sample, signed (later) by ``private_key`` as ``did`` (default: a fixed key, did:web
+    of lms.example.edu; the delivery phase passes the org's real key from the database)."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     from openedx_microcred import rules, signing
@@ -72,13 +82,14 @@ def build() -> Sample:
             achieved = ISSUED - timedelta(days=200 - 9 * number)
             evidence.append(rules.Evidence(path, "course", node.key, node.credits, achieved,
                                            round(0.78 + 0.013 * (number % 15), 3)))
-    private_key = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
+    if private_key is None:
+        private_key = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
     public_key = private_key.public_key()
     unsigned = build_achievement_credential(
         credential_id=f"{LMS}/microcred/credentials/{CREDENTIAL_UUID}.jsonld",
         achievement_id=signing.achievement_id("program", f"{definition.id}:v1"),
         definition=definition,
-        issuer=IssuerProfile.from_definition(definition, ISSUER_DID),
+        issuer=IssuerProfile.from_definition(definition, did),
         recipient=hashed_email_identity(LEARNER_EMAIL, SALT),
         valid_from=ISSUED,
         valid_until=valid_until_for(definition, ISSUED),
@@ -89,8 +100,8 @@ def build() -> Sample:
         version="1",
     )
     return Sample(
-        unsigned=unsigned, private_key=private_key, did=ISSUER_DID,
-        verification_method=verification_method_id(ISSUER_DID, public_key),
-        did_document=did_document(ISSUER_DID, [public_key]), courses=len(evidence),
-        program_xml=xml,
+        unsigned=unsigned, private_key=private_key, did=did,
+        verification_method=verification_method_id(did, public_key),
+        did_document=did_document(did, [public_key]), courses=len(evidence),
+        program_xml=xml, evidence=tuple(evidence),
     )
