@@ -19,11 +19,11 @@ import json
 import logging
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from . import encryption, platform, registries, signing
@@ -64,34 +64,57 @@ def deliver(delivery_id: int | None = None) -> str:
 
     ``skipped`` when the row is not due or another worker holds it.
     """
-    row = claim(delivery_id)
-    if row is None:
-        return SKIPPED
-    return attempt(row)
+    batch = claim_batch(1, delivery_id=delivery_id)
+    return attempt(batch[0], batch.context) if batch else SKIPPED
 
 
-def claim(delivery_id: int | None = None) -> Delivery | None:
-    """Lease a due row for this worker, or None."""
+class Batch(list):
+    """Claimed rows (with their credential, programme, version and connection loaded) and the
+    context their payloads need, read with one query per kind for the whole batch."""
+
+    def __init__(self, rows: list[Delivery], lease: datetime):
+        super().__init__(rows)
+        self.lease = lease
+        self.context = _Context(rows)
+
+
+def claim_batch(limit: int, *, delivery_id: int | None = None) -> Batch:
+    """Lease up to ``limit`` due rows for this worker (oldest first)."""
     now = timezone.now()
+    lease = now + timedelta(seconds=setting("MICROCRED_DELIVERY_LEASE_SECONDS"))
     with transaction.atomic():
-        rows = Delivery.objects.select_for_update(skip_locked=True).filter(due_filter(now))
-        if delivery_id is not None:
-            rows = rows.filter(pk=delivery_id)
-        row = rows.order_by("next_attempt_at", "pk").first()
-        if row is None:
-            return None
-        lease = now + timedelta(seconds=setting("MICROCRED_DELIVERY_LEASE_SECONDS"))
-        # Compare-and-set as well: databases without row locks (SQLite) stay exclusive too.
-        claimed = Delivery.objects.filter(pk=row.pk, status=row.status,
-                                          attempts=row.attempts).update(
-            status=Delivery.SENDING, lease_expires_at=lease, attempts=row.attempts + 1)
-        if not claimed:
-            return None
-    row.status, row.lease_expires_at, row.attempts = Delivery.SENDING, lease, row.attempts + 1
-    return row
+        ids = _due_ids_locked(now, limit, delivery_id)
+        if not ids:
+            return Batch([], lease)
+        # One conditional UPDATE claims them all; the due filter again makes it a compare-and-set,
+        # so databases without row locks (SQLite) stay exclusive too. The lease timestamp marks
+        # which rows this claim took.
+        Delivery.objects.filter(due_filter(now), pk__in=ids).update(
+            status=Delivery.SENDING, lease_expires_at=lease, attempts=F("attempts") + 1)
+    rows = list(Delivery.objects.filter(pk__in=ids, status=Delivery.SENDING,
+                                        lease_expires_at=lease)
+                .select_related("credential__program", "credential__version", "connection")
+                .defer("credential__clr_document", "credential__evidence")
+                .order_by("next_attempt_at", "pk"))
+    return Batch(rows, lease)
 
 
-def attempt(row: Delivery) -> str:
+def _due_ids_locked(now: datetime, limit: int, delivery_id: int | None) -> list[int]:
+    """Due ids, locked (``skip_locked``): pending rows by the (status, next_attempt_at) index,
+    then rows whose lease expired — two index scans rather than one sort of an OR."""
+    base = Delivery.objects.select_for_update(skip_locked=True)
+    if delivery_id is not None:
+        base = base.filter(pk=delivery_id)
+    ids = list(base.filter(status=Delivery.PENDING, next_attempt_at__lte=now)
+               .order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit])
+    if len(ids) < limit:
+        ids += list(base.filter(status=Delivery.SENDING, lease_expires_at__lte=now)
+                    .order_by("lease_expires_at", "pk")
+                    .values_list("pk", flat=True)[:limit - len(ids)])
+    return ids
+
+
+def attempt(row: Delivery, context: _Context | None = None) -> str:
     """Send a claimed row and record the outcome."""
     connection = row.connection
     waiting = _waiting_for_issue(row)
@@ -101,7 +124,7 @@ def attempt(row: Delivery) -> str:
         return _release(row, seconds=1.0)  # not an attempt: try again shortly
     try:
         client = client_for(connection)
-        result = client.deliver(_payload(row))
+        result = client.deliver(_payload(row, context or _Context([row])))
     except RegistryError as error:
         return _failed(row, error)
     except Exception as error:  # a bug or bad data: retry with backoff, then dead-letter
@@ -113,23 +136,35 @@ def attempt(row: Delivery) -> str:
     return DELIVERED
 
 
-def drain(*, until_idle: bool = False, timeout: float = 300.0,
+def drain(*, until_idle: bool = False, timeout: float = 300.0, batch_size: int = 50,
           sleep=time.sleep) -> DrainResult:
-    """Attempt due rows one by one until none is due (with ``until_idle``: until none is
-    pending at all, waiting for backoffs, for at most ``timeout`` seconds)."""
+    """Attempt due rows, a claimed batch at a time, until none is due (with ``until_idle``:
+    until none is pending at all, waiting for backoffs, for at most ``timeout`` seconds)."""
     attempted = delivered = dead = 0
     deadline = time.monotonic() + timeout
     while True:
-        outcome = deliver()
-        if outcome != SKIPPED:
+        batch = claim_batch(batch_size)
+        for index, row in enumerate(batch):
+            if not _lease_left(batch.lease):  # slow registry: let others take the rest
+                for rest in batch[index:]:
+                    _release(rest, seconds=0.0)
+                break
+            outcome = attempt(row, batch.context)
             attempted += 1
             delivered += outcome == DELIVERED
             dead += outcome == DEAD
+        if batch:
             continue
         pending = Delivery.objects.filter(status__in=[Delivery.PENDING, Delivery.SENDING])
         if not until_idle or not pending.exists() or time.monotonic() >= deadline:
             return DrainResult(attempted, delivered, dead, pending.count())
         sleep(min(1.0, max(0.0, deadline - time.monotonic())))
+
+
+def _lease_left(lease: datetime) -> bool:
+    """Whether one more request fits in the lease (else another worker may take the row)."""
+    connect, read = _timeout()
+    return timezone.now() + timedelta(seconds=connect + read) < lease
 
 
 def redeliver(delivery_ids) -> int:
@@ -169,27 +204,40 @@ def _timeout() -> tuple[float, float]:
     return float(connect), float(read)
 
 
-def _payload(row: Delivery) -> DeliveryPayload:
+class _Context:
+    """What the payloads of a batch need beyond its rows: learners' names and e-mails, and the
+    per-programme options of each connection (one query each for the whole batch)."""
+
+    def __init__(self, rows: list[Delivery]):
+        self.learners = platform.get_users_contact({row.credential.user_id for row in rows})
+        self.options: dict[tuple[int, int], dict] = {
+            (connection_id, program_id): options
+            for connection_id, program_id, options in RegistryProgramMapping.objects.filter(
+                connection_id__in={row.connection_id for row in rows},
+                program_id__in={row.credential.program_id for row in rows},
+            ).values_list("connection_id", "program_id", "options")}
+
+
+def _payload(row: Delivery, context: _Context) -> DeliveryPayload:
     credential = row.credential
-    mapping = (RegistryProgramMapping.objects.filter(connection_id=row.connection_id,
-                                                     program_id=credential.program_id)
-               .values_list("options", flat=True).first()) or {}
+    name, email = context.learners.get(credential.user_id, ("", ""))
     issued = None
     if row.action == Delivery.REVOKE:
         issued = (Delivery.objects.filter(credential_id=credential.pk,
                                           connection_id=row.connection_id,
                                           action=Delivery.ISSUE)
                   .values_list("external_id", flat=True).first())
+    # Only webhooks carry the CLR: building (on first use) and loading it is skipped otherwise.
+    wants_clr = row.connection.kind == RegistryConnection.WEBHOOK and credential.document
     return DeliveryPayload(
         idempotency_key=str(row.idempotency_key), action=row.action,
         credential_uuid=str(credential.uuid), program_id=credential.program.program_id,
-        program_title=credential.version.title,
-        recipient_email=platform.get_user_email(credential.user_id),
-        recipient_name=platform.get_user_display_name(credential.user_id),
+        program_title=credential.version.title, recipient_email=email, recipient_name=name,
         issued_at=credential.issued_at, expires_at=credential.expires_at,
         verification_url=signing.verify_url(credential.uuid), credential=credential.document,
-        clr=signing.clr_for(credential) if credential.document else None,
-        options={**(row.connection.options or {}), **mapping},
+        clr=signing.clr_for(credential) if wants_clr else None,
+        options={**(row.connection.options or {}),
+                 **context.options.get((row.connection_id, credential.program_id), {})},
         external_id=issued or None, reason=credential.revocation_reason or None,
         occurred_at=credential.revoked_at if row.action == Delivery.REVOKE else None,
     )

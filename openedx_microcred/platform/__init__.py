@@ -12,7 +12,8 @@ from types import ModuleType
 
 from ..conf import setting
 
-__all__ = ["get_user_display_name", "get_user_email", "get_lms_root_url", "backend"]
+__all__ = ["get_user_display_name", "get_user_email", "get_users_contact", "get_lms_root_url",
+           "backend"]
 
 
 def backend() -> ModuleType:
@@ -28,6 +29,11 @@ def get_user_display_name(user_id: int) -> str:
 def get_user_email(user_id: int) -> str:
     """The learner's email address (used only for the hashed credential identifier)."""
     return backend().get_user_email(user_id)
+
+
+def get_users_contact(user_ids) -> dict[int, tuple[str, str]]:
+    """``{user id: (display name, email)}`` for many learners in one query (unknown ids absent)."""
+    return backend().get_users_contact(set(user_ids))
 
 
 def get_lms_root_url() -> str:

@@ -26,6 +26,15 @@ def get_user_email(user_id: int) -> str:
     return get_user_model().objects.filter(pk=user_id).values_list("email", flat=True).first() or ""
 
 
+def get_users_contact(user_ids: set[int]) -> dict[int, tuple[str, str]]:
+    """The profile name (else the username) and email, by user id: two queries in all."""
+    from common.djangoapps.student.models import UserProfile  # pylint: disable=import-error
+
+    names = dict(UserProfile.objects.filter(user_id__in=user_ids).values_list("user_id", "name"))
+    rows = get_user_model().objects.filter(pk__in=user_ids).values_list("pk", "username", "email")
+    return {pk: (names.get(pk) or username, email) for pk, username, email in rows}
+
+
 def get_lms_root_url() -> str:
     """The LMS root URL from the platform's settings."""
     return str(getattr(settings, "LMS_ROOT_URL", ""))

@@ -18,6 +18,14 @@ def get_user_email(user_id: int) -> str:
     return get_user_model().objects.filter(pk=user_id).values_list("email", flat=True).first() or ""
 
 
+def get_users_contact(user_ids: set[int]) -> dict[int, tuple[str, str]]:
+    """``first last`` (else the username) and email, by user id."""
+    rows = get_user_model().objects.filter(pk__in=user_ids).values_list(
+        "pk", "first_name", "last_name", "username", "email")
+    return {pk: (f"{first} {last}".strip() or username, email)
+            for pk, first, last, username, email in rows}
+
+
 def get_lms_root_url() -> str:
     """``settings.LMS_ROOT_URL`` when configured."""
     return getattr(settings, "LMS_ROOT_URL", "")

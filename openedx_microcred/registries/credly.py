@@ -13,8 +13,21 @@ Documented API (https://www.credly.com/docs/web_service_api, .../docs/issued_bad
   ``suppress_badge_notification_email``, ``evidence``;
 - revoke: ``PUT /v1/organizations/<organization_id>/badges/<id>/revoke`` with ``reason`` and
   ``suppress_revoke_notification_email``;
+- search: ``GET /v1/organizations/<organization_id>/badges`` with
+  ``filter=recipient_email::<email>|badge_template_id::<id>`` answers the matching badges
+  (``{"data": [badge…], "metadata": …}``, each with its ``id``, ``state`` — ``pending``,
+  ``accepted``, ``rejected`` or ``revoked`` — and ``issuer_earner_id``);
 - by default Credly refuses a duplicate badge (same template and same email or
-  ``issuer_earner_id``): a resent issue cannot create a second badge, it is rejected.
+  ``issuer_earner_id``) with 422, and does not document ``Idempotency-Key``.
+
+A resent issue whose first attempt was processed (a lost response, a read timeout, a worker
+killed mid-request) is therefore refused as a duplicate: the client then looks up the learner's
+badge of that template and returns it, so the delivery completes with the badge's id. Only a 422
+whose body speaks of a duplicate (``already``/``duplicate``) is looked up, and only a badge that
+is not revoked is taken (the one whose ``issuer_earner_id`` is this credential's UUID first); when
+none is found the original refusal stands. Revoking a badge that is already revoked counts as
+done: Credly does not document that answer, so a 400/422 to the revoke is checked by finding the
+badge and reading its ``state``.
 
 Registry options: ``organization_id`` (required), ``sandbox`` (bool), ``locale``,
 ``suppress_badge_notification_email``, ``suppress_revoke_notification_email``. Programme options
@@ -29,7 +42,7 @@ from typing import Any
 
 import requests
 
-from .errors import ConnectionFailed, Misconfigured, Rejected
+from .errors import ConnectionFailed, Misconfigured, Rejected, body_mentions
 from .http import (
     DEFAULT_TIMEOUT,
     RegistryClient,
@@ -47,6 +60,11 @@ SANDBOX_URL = "https://sandbox-api.credly.com"
 DEFAULT_REVOCATION_REASON = "Revoked by the issuer"
 #: Credly's documented ``issued_at`` format (``2014-04-01 09:41:00 -0500``).
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S %z"
+#: Words of a 422 that refuses a duplicate badge (an unknown template or a missing field says
+#: "is invalid"/"can't be blank"); the badge is then looked up before the refusal is set aside.
+DUPLICATE_MARKERS = ("already", "duplicate")
+#: The statuses a revoke of an already revoked badge may get (Credly does not document it).
+REVOKE_REFUSALS = frozenset({400, 422})
 
 
 class CredlyClient(RegistryClient):
@@ -116,8 +134,19 @@ class CredlyClient(RegistryClient):
                 "value": payload.verification_url,
                 "description": f"Open Badges 3.0 credential for {payload.program_title}",
             }]
-        document = self.request_json("POST", f"{self._organization_path}/badges",
-                                     idempotency_key=payload.idempotency_key, json=body)
+        try:
+            document = self.request_json("POST", f"{self._organization_path}/badges",
+                                         idempotency_key=payload.idempotency_key, json=body)
+        except Rejected as error:
+            if error.status != 422 or not body_mentions(error, *DUPLICATE_MARKERS):
+                raise
+            existing = self._existing_badge(payload, str(template))
+            if existing is None:
+                raise
+            badge_id, state = existing["id"], existing.get("state") or "issued"
+            return DeliveryResult(external_id=str(badge_id),
+                                  response_summary=f"Credly badge {badge_id} ({state}; already "
+                                                   "issued: an earlier attempt was processed)")
         badge = _data(document)
         badge_id = badge.get("id")
         if not badge_id:
@@ -127,7 +156,7 @@ class CredlyClient(RegistryClient):
                               response_summary=f"Credly badge {badge_id} ({state})")
 
     def revoke(self, payload: DeliveryPayload) -> DeliveryResult:
-        """Revoke the badge ``payload.external_id`` with ``payload.reason``."""
+        """Revoke the badge ``payload.external_id``; an already revoked badge counts as done."""
         if not payload.external_id:
             raise Rejected("credly: nothing to revoke, the delivery has no Credly badge id")
         body = {
@@ -135,8 +164,15 @@ class CredlyClient(RegistryClient):
             "suppress_revoke_notification_email": self.suppress_revoke_email,
         }
         path = f"{self._organization_path}/badges/{path_segment(payload.external_id)}/revoke"
-        document = self.request_json("PUT", path, idempotency_key=payload.idempotency_key,
-                                     json=body)
+        try:
+            document = self.request_json("PUT", path, idempotency_key=payload.idempotency_key,
+                                         json=body)
+        except Rejected as error:
+            if error.status not in REVOKE_REFUSALS or not self._already_revoked(payload):
+                raise
+            return DeliveryResult(external_id=payload.external_id,
+                                  response_summary=f"Credly badge {payload.external_id} was "
+                                                   "already revoked")
         state = _data(document).get("state") or "revoked"
         return DeliveryResult(external_id=payload.external_id,
                               response_summary=f"Credly badge {payload.external_id} ({state})")
@@ -144,6 +180,58 @@ class CredlyClient(RegistryClient):
     def test_connection(self) -> None:
         """Read the organisation: checks the host, the organisation id and the token."""
         self.request_json("GET", self._organization_path)
+
+    # Lookups ----------------------------------------------------------------------------------
+
+    def _find_badges(self, email: str, template: str | None = None) -> list[dict[str, Any]]:
+        """The organisation's badges issued to ``email`` (of ``template`` when given).
+
+        ``GET /v1/organizations/<id>/badges`` with Credly's ``filter`` (``key::value`` pairs
+        joined by ``|``); the answer is checked again here (email case-insensitively, template),
+        in case a filter key is ignored. The first page (Credly's default 50) is plenty for one
+        learner and one template.
+        """
+        conditions = [f"recipient_email::{email}"]
+        if template:
+            conditions.append(f"badge_template_id::{template}")
+        document = self.request_json("GET", f"{self._organization_path}/badges",
+                                     params={"filter": "|".join(conditions)})
+        badges = document.get("data") if isinstance(document, dict) else None
+        if not isinstance(badges, list):
+            raise ConnectionFailed("credly: the badge search response has no 'data' list")
+        wanted = email.strip().casefold()
+        found = []
+        for badge in badges:
+            if not isinstance(badge, dict) or not badge.get("id"):
+                continue
+            recipient = badge.get("recipient_email")
+            if isinstance(recipient, str) and recipient.strip().casefold() != wanted:
+                continue
+            badge_template = _template_of(badge)
+            if template and badge_template is not None and badge_template != template:
+                continue
+            found.append(badge)
+        return found
+
+    def _existing_badge(self, payload: DeliveryPayload, template: str) -> dict[str, Any] | None:
+        """The learner's badge of ``template`` that refused a resent issue, if it is live.
+
+        A revoked badge is never taken (it cannot stand for a credential being issued); the badge
+        carrying this credential's UUID as ``issuer_earner_id`` is preferred.
+        """
+        live = [badge for badge in self._find_badges(payload.recipient_email, template)
+                if badge.get("state") != "revoked"]
+        for badge in live:
+            if badge.get("issuer_earner_id") == payload.credential_uuid:
+                return badge
+        return live[0] if live else None
+
+    def _already_revoked(self, payload: DeliveryPayload) -> bool:
+        """Whether the badge ``payload.external_id`` exists and is revoked."""
+        template = payload.options.get("badge_template_id")
+        badges = self._find_badges(payload.recipient_email, str(template) if template else None)
+        return any(str(badge["id"]) == payload.external_id and badge.get("state") == "revoked"
+                   for badge in badges)
 
 
 def split_name(full_name: str, *, given: str | None = None,
@@ -168,6 +256,15 @@ def split_name(full_name: str, *, given: str | None = None,
 
 def _credly_time(moment: datetime) -> str:
     return moment.strftime(TIME_FORMAT)
+
+
+def _template_of(badge: dict[str, Any]) -> str | None:
+    """A badge's template id (``badge_template.id`` in Credly's answers, or the flat field)."""
+    nested = badge.get("badge_template")
+    value = nested.get("id") if isinstance(nested, dict) else None
+    if value is None:
+        value = badge.get("badge_template_id")
+    return str(value) if value is not None else None
 
 
 def _data(document: Any) -> dict[str, Any]:

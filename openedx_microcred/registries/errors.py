@@ -39,6 +39,7 @@ __all__ = [
     "RegistryError",
     "Rejected",
     "body_excerpt",
+    "body_mentions",
     "error_for_response",
     "parse_retry_after",
     "redact",
@@ -165,6 +166,16 @@ def _restore(cls: type[RegistryError], message: str, state: dict) -> RegistryErr
 def body_excerpt(body: str, limit: int = BODY_EXCERPT_LIMIT) -> str:
     """``body`` cut to ``limit`` characters (an ellipsis marks the cut)."""
     return body if len(body) <= limit else body[:limit] + "…"
+
+
+def body_mentions(error: RegistryError, *phrases: str) -> bool:
+    """Whether the error's body excerpt contains one of ``phrases`` (case-insensitive).
+
+    For recognising one documented refusal among the answers of a status (a duplicate among
+    the 422s); the caller must confirm what the body suggests before acting on it.
+    """
+    body = (error.body or "").lower()
+    return any(phrase.lower() in body for phrase in phrases)
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:

@@ -8,7 +8,8 @@ Every request:
 - has a ``(connect, read)`` timeout, and its response body is read up to ``MAX_RESPONSE_BYTES``;
 - never follows redirects (a redirect would replay credentials and signatures to another URL);
 - carries ``User-Agent: openedx-microcred/<version>`` and, when it changes state (POST, PUT,
-  PATCH, DELETE), the caller's ``Idempotency-Key`` (the same on every attempt of a delivery);
+  PATCH, DELETE), the caller's ``Idempotency-Key`` (the same on every attempt of a delivery); a
+  POST that only reads (a registry's search endpoint, ``read_only=True``) needs none;
 - maps ``requests`` exceptions (connection refused, DNS, TLS, timeouts) to ``ConnectionFailed``
   and non-2xx responses through ``errors.error_for_response``.
 
@@ -207,14 +208,17 @@ class RegistryClient:
         params: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
         authenticate: bool = True,
+        read_only: bool = False,
     ) -> requests.Response:
         """Send one request and return its 2xx response; raise a ``RegistryError`` otherwise.
 
         ``idempotency_key`` is required for state-changing methods, except for an
-        unauthenticated request (``authenticate=False``: an OAuth token request).
+        unauthenticated request (``authenticate=False``: an OAuth token request) and a POST that
+        only reads (``read_only=True``: a registry's search endpoint).
         """
         method = method.upper()
-        if method in STATE_CHANGING_METHODS and authenticate and not idempotency_key:
+        if method in STATE_CHANGING_METHODS and authenticate and not read_only \
+                and not idempotency_key:
             raise ValueError(f"{method} requests need an idempotency key")
         url = self.url(path)
         display = f"{method} {urlsplit(url).path or '/'}"

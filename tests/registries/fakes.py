@@ -13,6 +13,9 @@ registry's behaviour, every fake:
   ``fake.accepted[key]`` counts the records created under a key (exactly once = 1),
   ``fake.attempts[key]`` every request seen with it; a state-changing request without a key is
   refused with 400 (our clients must always send one);
+- or, built with ``honour_idempotency_key=False`` (STRICT mode), ignores the header like the real
+  Credly, Accredible and Badgr (none documents it): every request is processed, so a resent
+  issue meets the registry's own duplicate rule (``accepted[key]`` then counts every 2xx);
 - can be scripted per test with ``fake.fail_next(Fault(...), ...)``: faults are consumed in order
   by the next matching requests (``match`` is a substring of ``"METHOD /path"``). A fault with a
   ``status`` answers that status (the registry's documented error body by default) without
@@ -148,7 +151,8 @@ class FakeRegistry:
 
     name = "fake"
 
-    def __init__(self) -> None:
+    def __init__(self, *, honour_idempotency_key: bool = True) -> None:
+        self.honour_idempotency_key = honour_idempotency_key
         self.requests: list[Recorded] = []
         self.accepted: Counter[str] = Counter()
         self.attempts: Counter[str] = Counter()
@@ -259,6 +263,12 @@ class FakeRegistry:
 
     def _idempotent(self, route: Route, request: Recorded, params: dict[str, str]) -> Reply:
         key = request.idempotency_key
+        if not self.honour_idempotency_key:  # STRICT: the header means nothing to the registry
+            with self.lock:
+                reply = route.handler(request, params)
+                if key and 200 <= reply.status < 300:
+                    self.accepted[key] += 1
+            return reply
         if not key:
             return Reply(400, self.error_body(400, "Idempotency-Key header is required"))
         slot = (key, request.method, request.path)
@@ -338,6 +348,11 @@ def _phrase(status: int) -> str:
         return "error"
 
 
+def _same_email(stored: str, asked: str) -> bool:
+    """Registries match addresses case-insensitively."""
+    return stored.strip().casefold() == asked.strip().casefold()
+
+
 def closed_port_url() -> str:
     """An http URL on 127.0.0.1 where nothing listens (bind a port, then close it)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -354,27 +369,40 @@ class FakeCredly(FakeRegistry):
 
     HTTP Basic auth (token as user name, empty password); ``{"data": …, "metadata": …}``
     envelopes; 422 for missing required fields, an unknown template or a duplicate badge (same
-    template and email). Credly's docs show the envelope but not its error keys: errors here are
-    ``{"data": {"message": …, "errors": [{"attribute", "messages"}]}, "metadata": {}}``.
+    template and email, revoked badges included). Credly's docs show the envelope but not its
+    error keys: errors here are
+    ``{"data": {"message": …, "errors": [{"attribute", "messages"}]}, "metadata": {}}``, a
+    duplicate saying ``recipient_email`` "already has this badge".
+
+    ``GET …/badges`` lists the organisation's badges, filtered by Credly's
+    ``filter=key::value|key::value`` (keys ``recipient_email``, ``recipient_email_all`` — both
+    case-insensitive here —, ``badge_template_id``, ``state``, comma-separated values; another
+    key is refused with 400). Badges carry ``badge_template: {"id"}`` as Credly's do (and the
+    request's flat ``badge_template_id``). Revoking a revoked badge is not documented: here it
+    is refused with 422 (the client must also accept a 200).
     """
 
     name = "credly"
     REQUIRED = ("recipient_email", "badge_template_id", "issued_to_first_name",
                 "issued_to_last_name", "issued_at")
+    FILTER_KEYS = frozenset({"recipient_email", "recipient_email_all", "badge_template_id",
+                             "state"})
 
     def __init__(self, *, organization_id: str = "org-7c1e", token: str = CREDLY_TOKEN,
-                 templates: tuple[str, ...] = ("tmpl-data-trade",)):
+                 templates: tuple[str, ...] = ("tmpl-data-trade",),
+                 honour_idempotency_key: bool = True):
         self.organization_id = organization_id
         self.token = token
         self.templates = set(templates)
         self.badges: dict[str, dict[str, Any]] = {}
-        super().__init__()
+        super().__init__(honour_idempotency_key=honour_idempotency_key)
 
     def routes(self) -> list[Route]:
         org = r"/v1/organizations/(?P<org>[^/]+)"
         return [
             Route("GET", re.compile(org), self._organization),
             Route("POST", re.compile(org + "/badges"), self._issue),
+            Route("GET", re.compile(org + "/badges"), self._list),
             Route("PUT", re.compile(org + r"/badges/(?P<badge>[^/]+)/revoke"), self._revoke),
         ]
 
@@ -407,18 +435,46 @@ class FakeCredly(FakeRegistry):
                 {"attribute": "badge_template_id", "messages": ["is invalid"]}]))
         for badge in self.badges.values():
             if badge["badge_template_id"] == body["badge_template_id"] \
-                    and badge["recipient_email"] == body["recipient_email"]:
+                    and _same_email(badge["recipient_email"], body["recipient_email"]):
                 return Reply(422, self.error_body(422, "Validation failed", [
                     {"attribute": "recipient_email", "messages": ["already has this badge"]}]))
         badge_id = str(uuid.uuid4())
-        badge = {**body, "id": badge_id, "state": "pending"}
+        badge = {**body, "id": badge_id, "state": "pending",
+                 "badge_template": {"id": body["badge_template_id"]}}
         self.badges[badge_id] = badge
         return Reply(201, {"data": badge, "metadata": {}})
+
+    def _list(self, request: Recorded, params: dict[str, str]) -> Reply:
+        if params["org"] != self.organization_id:
+            return Reply(404, self.error_body(404, "Organization not found"))
+        conditions: dict[str, set[str]] = {}
+        for condition in filter(None, (request.query.get("filter") or [""])[0].split("|")):
+            key, separator, value = condition.partition("::")
+            if not separator or key not in self.FILTER_KEYS:
+                return Reply(400, self.error_body(400, f"Invalid filter {condition!r}"))
+            conditions[key] = {part.strip() for part in value.split(",")}
+
+        def matches(badge: dict[str, Any]) -> bool:
+            for key, values in conditions.items():
+                if key.startswith("recipient_email"):
+                    if not any(_same_email(badge["recipient_email"], v) for v in values):
+                        return False
+                elif str(badge[key]) not in values:
+                    return False
+            return True
+
+        with self.lock:
+            found = [dict(badge) for badge in self.badges.values() if matches(badge)]
+        return Reply(200, {"data": found, "metadata": {
+            "count": len(found), "current_page": 1, "total_count": len(found), "total_pages": 1,
+            "per": 50, "previous_page_url": None, "next_page_url": None}})
 
     def _revoke(self, request: Recorded, params: dict[str, str]) -> Reply:
         badge = self.badges.get(params["badge"])
         if params["org"] != self.organization_id or badge is None:
             return Reply(404, self.error_body(404, "Badge not found"))
+        if badge["state"] == "revoked":
+            return Reply(422, self.error_body(422, "Badge has already been revoked"))
         badge.update(state="revoked", revoke_reason=(request.json or {}).get("reason"))
         return Reply(200, {"data": badge, "metadata": {}})
 
@@ -429,23 +485,32 @@ class FakeCredly(FakeRegistry):
 class FakeAccredible(FakeRegistry):
     """Accredible Credential API v1: ``Token token=<key>``, credentials in known groups.
 
-    Errors carry ``{"errors": …}`` (as Accredible's own Moodle plugin handles them, e.g.
-    ``{"errors": "Invalid Group"}`` with 422); duplicates in a group are refused.
+    Errors carry ``{"errors": …}``, a string or an object of field messages (as Accredible's
+    own Moodle plugin handles them, e.g. ``{"errors": "Invalid Group"}`` with 422); a duplicate
+    in a group (same email, case-insensitive; expired credentials included) is refused with 422
+    ``{"errors": {"recipient.email": ["already has a credential in this group"]}}`` (the docs
+    state the rule, not the body).
+
+    ``POST /v1/credentials/search`` (a read: no idempotency key) filters by ``group_id``,
+    ``recipient.email`` and ``meta_data`` pairs and answers ``{"credentials", "meta"}``;
+    ``PUT /v1/credentials/<id>`` is a plain update (the same ``expired_on`` again: 200).
     """
 
     name = "accredible"
 
-    def __init__(self, *, api_key: str = ACCREDIBLE_KEY, groups: tuple[int, ...] = (4217,)):
+    def __init__(self, *, api_key: str = ACCREDIBLE_KEY, groups: tuple[int, ...] = (4217,),
+                 honour_idempotency_key: bool = True):
         self.api_key = api_key
         self.groups = set(groups)
         self.credentials: dict[str, dict[str, Any]] = {}
         self._ids = itertools.count(10000001)
-        super().__init__()
+        super().__init__(honour_idempotency_key=honour_idempotency_key)
 
     def routes(self) -> list[Route]:
         return [
             Route("GET", re.compile("/v1/issuer/details"), self._details),
             Route("POST", re.compile("/v1/credentials"), self._create),
+            Route("POST", re.compile("/v1/credentials/search"), self._search, keyed=False),
             Route("PUT", re.compile(r"/v1/credentials/(?P<id>[^/]+)"), self._update),
         ]
 
@@ -467,13 +532,28 @@ class FakeAccredible(FakeRegistry):
             return Reply(422, {"errors": "Invalid Group"})
         for existing in self.credentials.values():
             if existing["group_id"] == credential["group_id"] \
-                    and existing["recipient"]["email"] == recipient["email"]:
-                return Reply(422, {"errors": "Duplicate credential for this recipient"})
+                    and _same_email(existing["recipient"]["email"], recipient["email"]):
+                return Reply(422, {"errors": {"recipient.email": [
+                    "already has a credential in this group"]}})
         credential_id = str(next(self._ids))
         stored = {**credential, "id": credential_id, "expired_on": credential.get("expired_on"),
                   "url": f"https://www.credential.net/{credential_id}"}
         self.credentials[credential_id] = stored
         return Reply(200, {"credential": stored})
+
+    def _search(self, request: Recorded, params: dict[str, str]) -> Reply:
+        query = request.json or {}
+        group_id = query.get("group_id")
+        email = (query.get("recipient") or {}).get("email")
+        meta_data = query.get("meta_data") or {}
+        with self.lock:
+            found = [dict(c) for c in self.credentials.values()
+                     if (group_id is None or str(c["group_id"]) == str(group_id))
+                     and (email is None or _same_email(c["recipient"]["email"], email))
+                     and all((c.get("meta_data") or {}).get(k) == v for k, v in meta_data.items())]
+        return Reply(200, {"credentials": found, "meta": {
+            "current_page": 1, "next_page": None, "prev_page": None, "total_pages": 1,
+            "total_count": len(found)}})
 
     def _update(self, request: Recorded, params: dict[str, str]) -> Reply:
         stored = self.credentials.get(params["id"])

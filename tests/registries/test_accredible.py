@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import email.utils
 import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 
@@ -17,9 +19,18 @@ from openedx_microcred.registries import (
 from openedx_microcred.registries.accredible import HOSTS, SANDBOX_URL
 
 from .conftest import FAST_TIMEOUT, make_payload, revoke_payload
-from .fakes import Fault, lost_response, rate_limited, server_error, slow
+from .fakes import FakeAccredible, Fault, lost_response, rate_limited, rejected, server_error, slow
 
 GROUP = {"group_id": "4217"}
+#: The body of Accredible's refusal of a duplicate credential, as the fake answers it.
+DUPLICATE = {"errors": {"recipient.email": ["already has a credential in this group"]}}
+
+
+@pytest.fixture
+def strict_accredible() -> Iterator[FakeAccredible]:
+    """A fake Accredible that ignores Idempotency-Key, like the real one."""
+    with FakeAccredible(honour_idempotency_key=False).running() as fake:
+        yield fake
 
 
 def client_for(fake, **kwargs) -> AccredibleClient:
@@ -130,6 +141,89 @@ def test_a_lost_response_retried_with_its_key_creates_one_credential(accredible)
     assert len(accredible.credentials) == 1
     assert accredible.attempts["microcred-delivery-41"] == 2
     assert accredible.accepted["microcred-delivery-41"] == 1
+
+
+def test_a_lost_response_resent_to_accredible_ignoring_keys_finds_the_credential(
+        strict_accredible):
+    """Accredible does not honour Idempotency-Key: the resent issue is refused as a duplicate."""
+    strict_accredible.fail_next(lost_response(5.0))
+    client = client_for(strict_accredible, timeout=FAST_TIMEOUT)
+    with pytest.raises(ConnectionFailed):
+        client.issue(make_payload(options=GROUP))
+    assert list(strict_accredible.credentials) == ["10000001"]  # processed, the answer lost
+    result = client.issue(make_payload(options=GROUP))  # the engine's retry, same key
+
+    assert result.external_id == "10000001"
+    assert "already issued" in result.response_summary
+    assert "https://www.credential.net/10000001" in result.response_summary
+    assert len(strict_accredible.credentials) == 1
+    assert strict_accredible.accepted["microcred-delivery-41"] == 1  # the retry created nothing
+    search = strict_accredible.requests[-1]
+    assert (search.method, search.path) == ("POST", "/v1/credentials/search")
+    assert search.json == {"group_id": 4217, "recipient": {"email": "alice@example.com"},
+                           "page": 1, "page_size": 50}
+    assert search.idempotency_key is None  # a read
+    assert search.headers["Authorization"] == "Token token=accredible-key-91b0"
+
+
+def test_a_duplicate_is_found_whatever_the_email_case(strict_accredible):
+    first = client_for(strict_accredible).issue(make_payload(options=GROUP))
+    again = client_for(strict_accredible).issue(make_payload(
+        options=GROUP, recipient_email="Alice@Example.COM", idempotency_key="another-key"))
+    assert again.external_id == first.external_id
+    assert strict_accredible.requests[-1].json["recipient"] == {"email": "alice@example.com"}
+    assert len(strict_accredible.credentials) == 1
+
+
+def test_an_invalid_group_is_still_rejected_without_a_search(strict_accredible):
+    with pytest.raises(Rejected) as caught:
+        client_for(strict_accredible).issue(make_payload(options={"group_id": 1}))
+    assert caught.value.status == 422
+    assert "Invalid Group" in caught.value.body
+    assert [r.path for r in strict_accredible.requests] == ["/v1/credentials"]
+
+
+def test_a_duplicate_refusal_without_a_credential_to_find_stays_rejected(strict_accredible):
+    strict_accredible.fail_next(rejected(422, body=DUPLICATE))
+    with pytest.raises(Rejected) as caught:
+        client_for(strict_accredible).issue(make_payload(options=GROUP))
+    assert "already has a credential" in caught.value.body
+    assert [r.path for r in strict_accredible.requests] == \
+        ["/v1/credentials", "/v1/credentials/search"]
+
+
+def test_an_expired_credential_of_another_credential_is_never_taken(strict_accredible):
+    client = client_for(strict_accredible, clock=lambda: 1_767_225_600.0)  # 2026-01-01
+    issued = client.issue(make_payload(options=GROUP))
+    client.revoke(revoke_payload(external_id=issued.external_id))  # expired on 2026-01-15
+    later = client_for(strict_accredible, clock=lambda: 1_770_000_000.0)  # 2026-02-02
+    with pytest.raises(Rejected, match="422"):
+        later.issue(make_payload(options=GROUP, idempotency_key="microcred-delivery-77",
+                                 credential_uuid="5d1e0b7a-0000-4000-8000-000000000077"))
+    # Its own credential is found even so (the UUID in meta_data).
+    assert later.issue(make_payload(options=GROUP)).external_id == issued.external_id
+
+
+def test_revoking_twice_counts_as_done(strict_accredible):
+    client = client_for(strict_accredible)
+    issued = client.issue(make_payload(options=GROUP))
+    payload = revoke_payload(external_id=issued.external_id)
+    client.revoke(payload)
+    again = client.revoke(payload)
+    assert again.external_id == issued.external_id
+    assert "expired on 2026-01-15" in again.response_summary
+    assert strict_accredible.credentials[issued.external_id]["expired_on"] == "2026-01-15"
+    assert [r.method for r in strict_accredible.requests] == ["POST", "PUT", "PUT"]
+
+
+def test_revoking_an_already_expired_credential_keeps_its_expiry(accredible):
+    expired = make_payload(options=GROUP, expires_at=datetime(2025, 12, 1, tzinfo=UTC))
+    issued = client_for(accredible).issue(expired)
+    result = client_for(accredible).revoke(revoke_payload(
+        external_id=issued.external_id, expires_at=datetime(2025, 12, 1, tzinfo=UTC)))
+    assert accredible.requests[-1].json == {"credential": {"expired_on": "2025-12-01"}}
+    assert accredible.credentials[issued.external_id]["expired_on"] == "2025-12-01"
+    assert "already expired on 2025-12-01" in result.response_summary
 
 
 def test_hosts_follow_region_and_sandbox():

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import time
+from collections.abc import Iterator
 
 import pytest
 
@@ -18,9 +19,28 @@ from openedx_microcred.registries import (
 from openedx_microcred.registries.credly import PRODUCTION_URL, SANDBOX_URL, split_name
 
 from .conftest import FAST_TIMEOUT, make_payload, revoke_payload
-from .fakes import Fault, lost_response, rate_limited, rejected, server_error, slow, unauthorized
+from .fakes import (
+    FakeCredly,
+    Fault,
+    lost_response,
+    rate_limited,
+    rejected,
+    server_error,
+    slow,
+    unauthorized,
+)
 
 TEMPLATE = {"badge_template_id": "tmpl-data-trade"}
+#: The body of Credly's refusal of a duplicate badge, as the fake answers it.
+DUPLICATE = {"data": {"message": "Validation failed", "errors": [
+    {"attribute": "recipient_email", "messages": ["already has this badge"]}]}, "metadata": {}}
+
+
+@pytest.fixture
+def strict_credly() -> Iterator[FakeCredly]:
+    """A fake Credly that ignores Idempotency-Key, like the real one."""
+    with FakeCredly(honour_idempotency_key=False).running() as fake:
+        yield fake
 
 
 def client_for(fake, **kwargs) -> CredlyClient:
@@ -121,11 +141,112 @@ def test_validation_errors_are_rejected_with_the_registry_message(credly):
     assert "badge_template_id" in caught.value.body
 
 
-def test_a_duplicate_badge_is_rejected_not_created_twice(credly):
-    client_for(credly).issue(make_payload(options=TEMPLATE))
-    with pytest.raises(Rejected, match="422"):
-        client_for(credly).issue(make_payload(options=TEMPLATE, idempotency_key="another-key"))
+def test_a_duplicate_badge_is_not_created_twice_and_the_first_is_returned(credly):
+    first = client_for(credly).issue(make_payload(options=TEMPLATE))
+    again = client_for(credly).issue(make_payload(options=TEMPLATE, idempotency_key="another-key"))
+    assert again.external_id == first.external_id
+    assert "already issued" in again.response_summary
     assert len(credly.badges) == 1
+
+
+def test_a_lost_response_resent_to_credly_ignoring_keys_finds_the_badge(strict_credly):
+    """Credly does not honour Idempotency-Key: the resent issue is refused as a duplicate."""
+    strict_credly.fail_next(lost_response(5.0))
+    client = client_for(strict_credly, timeout=FAST_TIMEOUT)
+    with pytest.raises(ConnectionFailed):
+        client.issue(make_payload(options=TEMPLATE))
+    [badge_id] = strict_credly.badges  # processed, the answer lost
+    result = client.issue(make_payload(options=TEMPLATE))  # the engine's retry, same key
+
+    assert result.external_id == badge_id
+    assert "already issued" in result.response_summary
+    assert len(strict_credly.badges) == 1
+    assert strict_credly.attempts["microcred-delivery-41"] == 2
+    assert strict_credly.accepted["microcred-delivery-41"] == 1  # the retry created nothing
+    lookup = strict_credly.requests[-1]
+    assert (lookup.method, lookup.path) == ("GET", "/v1/organizations/org-7c1e/badges")
+    assert lookup.query == {
+        "filter": ["recipient_email::alice@example.com|badge_template_id::tmpl-data-trade"]}
+    assert lookup.idempotency_key is None  # a read
+
+
+def test_a_duplicate_is_found_whatever_the_email_case(strict_credly):
+    first = client_for(strict_credly).issue(make_payload(options=TEMPLATE))
+    again = client_for(strict_credly).issue(
+        make_payload(options=TEMPLATE, recipient_email="Alice@Example.COM"))
+    assert again.external_id == first.external_id
+    assert len(strict_credly.badges) == 1
+
+
+def test_a_validation_error_is_still_rejected_without_a_lookup(strict_credly):
+    with pytest.raises(Rejected) as caught:
+        client_for(strict_credly).issue(make_payload(options={"badge_template_id": "unknown"}))
+    assert caught.value.status == 422
+    assert "is invalid" in caught.value.body
+    assert [r.method for r in strict_credly.requests] == ["POST"]
+
+
+def test_a_duplicate_refusal_without_a_badge_to_find_stays_rejected(strict_credly):
+    strict_credly.fail_next(rejected(422, body=DUPLICATE))
+    with pytest.raises(Rejected) as caught:
+        client_for(strict_credly).issue(make_payload(options=TEMPLATE))
+    assert "already has this badge" in caught.value.body
+    assert [r.method for r in strict_credly.requests] == ["POST", "GET"]
+    assert strict_credly.badges == {}
+
+
+def test_a_revoked_badge_is_never_taken_for_a_new_issue(strict_credly):
+    client = client_for(strict_credly)
+    issued = client.issue(make_payload(options=TEMPLATE))
+    client.revoke(revoke_payload(external_id=issued.external_id, options=TEMPLATE))
+    with pytest.raises(Rejected, match="422"):  # the template refuses duplicates, even revoked
+        client.issue(make_payload(options=TEMPLATE, idempotency_key="microcred-delivery-77",
+                                  credential_uuid="5d1e0b7a-0000-4000-8000-000000000077"))
+    assert len(strict_credly.badges) == 1
+
+
+def test_a_failed_lookup_is_retryable(strict_credly):
+    strict_credly.fail_next(rejected(422, body=DUPLICATE), server_error(503))
+    with pytest.raises(ConnectionFailed):
+        client_for(strict_credly).issue(make_payload(options=TEMPLATE))
+
+
+def test_revoking_twice_counts_as_done(strict_credly):
+    client = client_for(strict_credly)
+    issued = client.issue(make_payload(options=TEMPLATE))
+    first = client.revoke(revoke_payload(external_id=issued.external_id, options=TEMPLATE))
+    again = client.revoke(revoke_payload(external_id=issued.external_id, options=TEMPLATE))
+
+    assert first.response_summary.endswith("(revoked)")
+    assert again.external_id == issued.external_id
+    assert "already revoked" in again.response_summary
+    assert strict_credly.badges[issued.external_id]["state"] == "revoked"
+    assert [(r.method, r.path.rsplit("/", 1)[-1]) for r in strict_credly.requests[-3:]] == [
+        ("PUT", "revoke"), ("PUT", "revoke"), ("GET", "badges")]
+
+
+def test_a_revoke_whose_answer_was_lost_is_done_when_resent(strict_credly):
+    client = client_for(strict_credly, timeout=FAST_TIMEOUT)
+    issued = client.issue(make_payload(options=TEMPLATE))
+    strict_credly.fail_next(lost_response(5.0))
+    payload = revoke_payload(external_id=issued.external_id, options=TEMPLATE)
+    with pytest.raises(ConnectionFailed):
+        client.revoke(payload)
+    assert "already revoked" in client.revoke(payload).response_summary
+
+
+def test_a_revoke_refused_for_another_reason_stays_rejected(strict_credly):
+    client = client_for(strict_credly)
+    issued = client.issue(make_payload(options=TEMPLATE))
+    strict_credly.fail_next(rejected(422, match="PUT"))
+    with pytest.raises(Rejected):
+        client.revoke(revoke_payload(external_id=issued.external_id, options=TEMPLATE))
+    assert strict_credly.requests[-1].method == "GET"  # looked up: the badge is not revoked
+    assert strict_credly.badges[issued.external_id]["state"] == "pending"
+    with pytest.raises(Rejected) as caught:  # no such badge: 404, no lookup
+        client.revoke(revoke_payload(external_id="no-such-badge", options=TEMPLATE))
+    assert caught.value.status == 404
+    assert strict_credly.requests[-1].method == "PUT"
 
 
 def test_slow_credly_times_out_quickly(credly):

@@ -170,9 +170,9 @@ def test_a_claimed_row_is_not_sent_twice_and_an_expired_lease_is_due_again(progr
     from openedx_microcred import outbox
 
     outbox.write(credential, Delivery.ISSUE)
-    row = delivery.claim()
-    assert row is not None and row.status == Delivery.SENDING
-    assert delivery.claim() is None  # another worker finds nothing to take
+    [row] = delivery.claim_batch(10)
+    assert row.status == Delivery.SENDING
+    assert delivery.claim_batch(10) == []  # another worker finds nothing to take
     # the worker dies: its lease runs out, the row is due again, sent with the same key
     Delivery.objects.filter(pk=row.pk).update(lease_expires_at=timezone.now() - timedelta(1))
     assert delivery.deliver() == delivery.DELIVERED
