@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from . import encryption, platform, registries, signing
 from .conf import setting
-from .models import Delivery, RegistryConnection, RegistryProgramMapping
+from .models import Credential, Delivery, RegistryConnection, RegistryProgramMapping
 from .registries import DeliveryPayload, RegistryError
 
 log = logging.getLogger(__name__)
@@ -216,6 +216,13 @@ class _Context:
                 connection_id__in={row.connection_id for row in rows},
                 program_id__in={row.credential.program_id for row in rows},
             ).values_list("connection_id", "program_id", "options")}
+        # Stored CLRs of the webhook rows (only webhooks send them), one query for the batch.
+        webhook_credentials = {row.credential_id for row in rows
+                               if row.connection.kind == RegistryConnection.WEBHOOK}
+        stored = (Credential.objects.filter(pk__in=webhook_credentials,
+                                            clr_document__isnull=False)
+                  .values_list("pk", "clr_document") if webhook_credentials else [])
+        self.clrs: dict[int, dict] = {pk: clr for pk, clr in stored if clr}
 
 
 def _payload(row: Delivery, context: _Context) -> DeliveryPayload:
@@ -235,7 +242,7 @@ def _payload(row: Delivery, context: _Context) -> DeliveryPayload:
         program_title=credential.version.title, recipient_email=email, recipient_name=name,
         issued_at=credential.issued_at, expires_at=credential.expires_at,
         verification_url=signing.verify_url(credential.uuid), credential=credential.document,
-        clr=signing.clr_for(credential) if wants_clr else None,
+        clr=(context.clrs.get(credential.pk) or signing.clr_for(credential)) if wants_clr else None,
         options={**(row.connection.options or {}),
                  **context.options.get((row.connection_id, credential.program_id), {})},
         external_id=issued or None, reason=credential.revocation_reason or None,

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json as jsonlib
 import logging
+import os
 import re
 import time
 from collections.abc import Iterable, Mapping
@@ -115,6 +116,22 @@ def path_segment(value: object) -> str:
     return quote(str(value), safe="")
 
 
+def _session_for(base_url: str) -> requests.Session:
+    """A session that reads proxy and CA-bundle settings from the environment once, here.
+
+    By default requests re-scans the whole environment on every request (``trust_env``), which
+    costs more than a keep-alive round trip to a nearby registry; the settings it would find are
+    the same for the life of the client.
+    """
+    session = requests.Session()
+    session.proxies.update(requests.utils.get_environ_proxies(base_url))  # honours NO_PROXY
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    if bundle:
+        session.verify = bundle
+    session.trust_env = False
+    return session
+
+
 class RegistryClient:
     """Base of the registry clients: ``issue``, ``revoke`` and ``test_connection`` over HTTP.
 
@@ -137,7 +154,7 @@ class RegistryClient:
         # The full URL may carry a token in its query string (webhooks): kept as a Secret.
         self._base_url = Secret(_check_base_url(base_url, allow_insecure_http=allow_insecure_http))
         self.timeout = _check_timeout(timeout)
-        self._session = session if session is not None else requests.Session()
+        self._session = session if session is not None else _session_for(self._base_url.reveal())
         self._owns_session = session is None
         self._secrets = tuple(Secret(secret) for secret in secrets if secret)
 
