@@ -53,12 +53,16 @@ def evaluate_learner(user_id: int, *, course_key: str | None = None,
     outcome = Outcome()
     with transaction.atomic():
         _lock_learner(user_id)
-        record, completion_ids = load_record(user_id)
         if course_key is None and external_id is None and not program_ids:
+            record, completion_ids = load_record(user_id)
             candidates = _candidates_for_record(record)
         else:
             candidates = _candidates(course_key=course_key, external_id=external_id,
                                      program_ids=program_ids)
+            if not candidates:  # a course in no programme: nothing to read or write
+                return outcome
+            record, completion_ids = load_record(user_id,
+                                                 with_externals=_need_externals(candidates))
         queue = deque(candidates)
         progress = _progress_rows(user_id, [c.pk for c in candidates])
         seen: set[str] = set()
@@ -70,8 +74,8 @@ def evaluate_learner(user_id: int, *, course_key: str | None = None,
             changed = _evaluate_one(user_id, candidate, record, completion_ids,
                                     progress.get(candidate.pk), outcome)
             if changed:
-                record = _with_credentials(user_id, record)
                 parents = _candidates(program_ids=[candidate.program_id], parents=True)
+                record = _with_credentials(user_id, record, externals=_need_externals(parents))
                 progress.update(_progress_rows(user_id, [p.pk for p in parents]))
                 for parent in parents:
                     seen.discard(parent.program_id)
@@ -79,8 +83,12 @@ def evaluate_learner(user_id: int, *, course_key: str | None = None,
     return outcome
 
 
-def load_record(user_id: int) -> tuple[rules.LearnerRecord, dict[str, int]]:
-    """The learner's facts for the rules, and completion ids by counted course key."""
+def load_record(user_id: int, *, with_externals: bool = True,
+                ) -> tuple[rules.LearnerRecord, dict[str, int]]:
+    """The learner's facts for the rules, and completion ids by counted course key.
+
+    ``with_externals`` False skips external achievements (no programme at hand uses them).
+    """
     courses: list[rules.CourseResult] = []
     completion_ids: dict[str, int] = {}
     earned = issuance.EARNED_CERTIFICATE_STATUSES
@@ -94,12 +102,23 @@ def load_record(user_id: int) -> tuple[rules.LearnerRecord, dict[str, int]]:
         ))
     record = rules.LearnerRecord(courses=tuple(courses),
                                  credentials=hotpath.active_credentials(user_id),
-                                 externals=hotpath.externals(user_id))
+                                 externals=hotpath.externals(user_id) if with_externals else {})
     return record, completion_ids
 
 
-def _with_credentials(user_id: int, record: rules.LearnerRecord) -> rules.LearnerRecord:
-    return dataclasses.replace(record, credentials=hotpath.active_credentials(user_id))
+def _with_credentials(user_id: int, record: rules.LearnerRecord, *,
+                      externals: bool) -> rules.LearnerRecord:
+    """``record`` with fresh credentials (and external achievements, when needed)."""
+    changes: dict[str, Any] = {"credentials": hotpath.active_credentials(user_id)}
+    if externals:
+        changes["externals"] = hotpath.externals(user_id)
+    return dataclasses.replace(record, **changes)
+
+
+def _need_externals(candidates: list[_Candidate]) -> bool:
+    return any(isinstance(leaf, rules.ExternalLeaf)
+               for candidate in candidates
+               for _, leaf in definition_for(candidate.version_id).rules.leaves)
 
 
 def _lock_learner(user_id: int) -> None:
