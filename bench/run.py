@@ -235,7 +235,7 @@ def run(config: Config, workdir: Path, profile_mode: str) -> dict:
         log(f"profiling evaluate_learner over {config.profile_events} events x 2")
         report["evaluate_profile"] = measure.profile_evaluate(
             evaluation.spare[:config.profile_events])
-        report["orm_floor"] = measure.orm_floor(
+        report["read_cost"] = measure.read_cost(
             evaluation.spare[config.profile_events:config.profile_events + 500])
     env.checkpoint_and_close()
 
