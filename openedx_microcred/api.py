@@ -29,6 +29,7 @@ from . import (
     tasks,
     verification,
 )
+from .credentials.achievement import completed_courses
 from .definitions import ProgramDefinitionError
 from .models import (
     Credential,
@@ -322,13 +323,11 @@ def get_verification(credential_uuid: UUID | str) -> VerificationData:
     credential = _credential(credential_uuid)
     definition = programs.definition_for(credential.version_id)
     verdict = verification.verify(credential)
-    nodes = dict(rules.iter_nodes(definition.requirements))
+    evidence = [rules.Evidence.from_json(item) for item in credential.evidence]
     courses = tuple(
-        CourseEvidenceData(course_key=item["key"],
-                           title=getattr(nodes.get(item["path"]), "title", ""),
-                           credits=Decimal(item["credits"]),
-                           completed_at=_parse_time(item.get("achieved_at")))
-        for item in credential.evidence if item.get("kind") == "course")
+        CourseEvidenceData(course_key=course.key, title=course.title, credits=course.credits,
+                           completed_at=course.completed_at)
+        for course in completed_courses(definition, evidence))
     issuer = definition.issuer
     document = credential.document or {}
     return VerificationData(
@@ -357,10 +356,6 @@ def _credential(credential_uuid: UUID | str) -> Credential:
     if credential is None:
         raise CredentialNotFound(credential_uuid)
     return credential
-
-
-def _parse_time(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
 
 
 def _progress_data(row: ProgramProgress) -> ProgramProgressData:

@@ -116,9 +116,8 @@ def _with_credentials(user_id: int, record: rules.LearnerRecord, *,
 
 
 def _need_externals(candidates: list[_Candidate]) -> bool:
-    return any(isinstance(leaf, rules.ExternalLeaf)
-               for candidate in candidates
-               for _, leaf in definition_for(candidate.version_id).rules.leaves)
+    return any(definition_for(candidate.version_id).rules.uses_externals
+               for candidate in candidates)
 
 
 def _lock_learner(user_id: int) -> None:

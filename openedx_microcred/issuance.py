@@ -46,7 +46,7 @@ def issue(*, user_id: int, program_pk: int, version_id: int, definition: Program
                 user_id=user_id, program_id=program_pk, version_id=version_id, issued_at=now,
                 expires_at=_add_months(now, definition.valid_months),
                 credits_earned=evaluation.credits_earned,
-                evidence=[_evidence_json(item) for item in evaluation.evidence],
+                evidence=[item.to_json() for item in evaluation.evidence],
             )
     except IntegrityError:
         log.info("microcred: user %s already holds a credential for programme %s",
@@ -92,14 +92,6 @@ def revoke_active(*, user_id: int, program_pk: int, reason: str) -> Credential |
     if credential is not None and revoke(credential, reason=reason, by=Credential.BY_RULE):
         return credential
     return None
-
-
-def _evidence_json(item: rules.Evidence) -> dict:
-    return {
-        "path": item.path, "kind": item.kind, "key": item.key, "credits": str(item.credits),
-        "achieved_at": item.achieved_at.isoformat() if item.achieved_at else None,
-        "grade": item.grade,
-    }
 
 
 def _add_months(when: datetime, months: int | None) -> datetime | None:

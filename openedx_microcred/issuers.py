@@ -54,10 +54,14 @@ def base_url() -> str:
 
 def org_did(org: str) -> str | None:
     """The did:web DID of ``org``, or None when no host is configured (did:key is used)."""
+    prefix = _did_web_prefix()
+    return f"{prefix}{quote(org, safe='')}" if prefix else None
+
+
+def _did_web_prefix() -> str:
+    """``did:web:<host>:microcred:issuers:`` ("" when no host is configured)."""
     host = issuer_host()
-    if not host:
-        return None
-    return f"did:web:{quote(host, safe='')}:microcred:issuers:{quote(org, safe='')}"
+    return f"did:web:{quote(host, safe='')}:microcred:issuers:" if host else ""
 
 
 def signer_for(org: str) -> Signer:
@@ -112,7 +116,7 @@ def org_of_did(did: str) -> str | None:
     if did.startswith("did:key:"):
         multibase = did.removeprefix("did:key:").split("#", 1)[0]
         return IssuerKey.objects.filter(public_key=multibase).values_list("org", flat=True).first()
-    prefix = org_did("")
+    prefix = _did_web_prefix()
     if prefix and did.startswith(prefix):
         return unquote(did[len(prefix):]) or None
     return None

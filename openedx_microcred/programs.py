@@ -8,6 +8,7 @@ of the process: a published version never changes, so the cache never goes stale
 from __future__ import annotations
 
 from collections.abc import Iterable
+from graphlib import TopologicalSorter
 
 from django.db import transaction
 from django.utils import timezone
@@ -70,20 +71,12 @@ def import_programs(xmls: Iterable[bytes | str], *, publish: bool = True) -> lis
     parsed = [(parse_program(x, max_bytes=setting("MICROCRED_MAX_DEFINITION_BYTES")), x)
               for x in xmls]
     by_id = {definition.id: (definition, xml) for definition, xml in parsed}
-    ordered: list[str] = []
-
-    def visit(program_id: str, trail: tuple[str, ...] = ()) -> None:
-        if program_id in ordered or program_id not in by_id:
-            return
-        if program_id in trail:
-            cycle = " -> ".join(trail[trail.index(program_id):] + (program_id,))
-            raise ProgramDefinitionError(f"programme references form a cycle: {cycle}")
-        for ref in sorted(rules.program_refs(by_id[program_id][0].requirements)):
-            visit(ref, trail + (program_id,))
-        ordered.append(program_id)
-
-    for program_id in by_id:
-        visit(program_id)
+    graph = {program_id: rules.program_refs(definition.requirements) & by_id.keys()
+             for program_id, (definition, _) in by_id.items()}
+    cycle = rules.find_cycle(graph)
+    if cycle:
+        raise ProgramDefinitionError(f"programme references form a cycle: {' -> '.join(cycle)}")
+    ordered = list(TopologicalSorter(graph).static_order())  # refs before their stacks
     with transaction.atomic():
         return [import_program(by_id[pid][1], publish=publish) for pid in ordered]
 

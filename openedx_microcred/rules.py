@@ -111,6 +111,11 @@ class ProgramRules:
         return tuple((path, node) for path, node in iter_nodes(self.root)
                      if not isinstance(node, Group))
 
+    @cached_property
+    def uses_externals(self) -> bool:
+        """Whether any leaf is an external achievement (else they need not be loaded)."""
+        return any(isinstance(leaf, ExternalLeaf) for _, leaf in self.leaves)
+
 
 @dataclass(frozen=True)
 class CourseResult:
@@ -165,6 +170,22 @@ class Evidence:
     credits: Decimal
     achieved_at: datetime | None
     grade: float | None = None
+
+    def to_json(self) -> dict:
+        """A JSON-ready dict (``from_json`` reads it back)."""
+        return {"path": self.path, "kind": self.kind, "key": self.key,
+                "credits": str(self.credits),
+                "achieved_at": self.achieved_at.isoformat() if self.achieved_at else None,
+                "grade": self.grade}
+
+    @classmethod
+    def from_json(cls, data: Mapping) -> Evidence:
+        """The ``Evidence`` that ``to_json`` wrote."""
+        when = data.get("achieved_at")
+        return cls(path=data["path"], kind=data["kind"], key=data["key"],
+                   credits=Decimal(data["credits"]),
+                   achieved_at=datetime.fromisoformat(when) if when else None,
+                   grade=data.get("grade"))
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from . import issuers, platform, programs, rules, statuslists
@@ -92,7 +91,7 @@ def clr_for(credential: Credential) -> dict:
     document = credential.document
     signer = issuers.signer_for_method(definition.org,
                                        document["proof"][0]["verificationMethod"])
-    evidence = [_evidence(item) for item in credential.evidence]
+    evidence = [rules.Evidence.from_json(item) for item in credential.evidence]
     common: dict[str, Any] = {
         "issuer": IssuerProfile.from_definition(definition, signer.did),
         "recipient": document["credentialSubject"]["identifier"][0],
@@ -115,15 +114,6 @@ def clr_for(credential: Credential) -> dict:
         clr_document=clr)
     credential.clr_document = clr
     return clr
-
-
-def _evidence(item: dict) -> rules.Evidence:
-    """A ``rules.Evidence`` back from ``Credential.evidence`` (see ``issuance``)."""
-    when = item.get("achieved_at")
-    return rules.Evidence(path=item["path"], kind=item["kind"], key=item["key"],
-                          credits=Decimal(item["credits"]),
-                          achieved_at=datetime.fromisoformat(when) if when else None,
-                          grade=item.get("grade"))
 
 
 def _stacked(credential: Credential, evidence: list[rules.Evidence],
