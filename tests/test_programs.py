@@ -98,3 +98,10 @@ def test_oversized_definition_is_rejected(settings):
     with pytest.raises(api.ProgramDefinitionError) as error:
         api.import_program(program_xml("big", f'<course key="{A}">{"x" * 500}</course>'))
     assert "large" in str(error.value) or "bytes" in str(error.value)
+
+
+def test_a_cycle_within_one_batch_is_rejected_before_anything_is_imported():
+    with pytest.raises(api.ProgramDefinitionError, match="cycle: a -> b -> a"):
+        api.import_programs([program_xml("a", '<program ref="b"/>'),
+                             program_xml("b", '<program ref="a"/>')])
+    assert not Program.objects.exists()
