@@ -305,32 +305,22 @@ def _suggestions(report: dict) -> list[str]:
         notes.append(
             f"Django ORM Python is {orm_share:.0%} of evaluate_learner ({orm_us:,.0f} us/event "
             f"under cProfile) against {sql_us:,.0f} us inside SQLite, for {queries:.1f} queries "
-            "per event: building and compiling querysets, not the database, is the cost. The "
-            "fixed reads (load_record's three queries, _candidates, _progress_rows) could be "
-            "plain SQL strings built once, as completions.py does for the upsert; externals and "
-            "active credentials could come back in one UNION query, and the progress rows "
-            "with the candidates (LEFT JOIN ProgramProgress on user_id).")
+            "per event (the per-event reads are plain SQL, hotpath.py; what remains is "
+            "issuance and the progress writes).")
         repeat_stats, repeat_events = profiles.get("repeat (no change)", (new_stats, events))
         rules_us, rules_share = _step(repeat_stats, steps, repeat_events, "rules.evaluate")
         if rules_share > 0.05:
             notes.append(
                 f"rules.evaluate is {rules_share:.0%} of a repeated event ({rules_us:,.0f} "
-                f"us/event under cProfile for {programmes:.1f} programmes): _course_evidence "
-                "scans every course result for every leaf (leaves x results), and "
-                "_group_satisfied re-sums all evidence with a path-prefix test for every "
-                "group. Indexing the learner's results once per record by course_key and "
-                "(org, number), and precomputing each group's leaf paths per definition "
-                "(cached with it), would make it linear in the leaves.")
+                f"us/event under cProfile for {programmes:.1f} programmes; results are indexed "
+                "by course per record and credits summed bottom-up, so it is linear in the "
+                "leaves).")
         store_us, store_share = _step(new_stats, steps, events, "_store_progress")
         if store_share > 0.05:
             notes.append(
                 f"_store_progress is {store_share:.0%} ({store_us:,.0f} us/event) on new facts: "
-                "progress rows are written one programme at a time, a new one in its own "
-                "savepoint (SAVEPOINT, INSERT, RELEASE). One multi-row INSERT ... ON CONFLICT "
-                "(user, program) DO UPDATE for every changed programme of the event "
-                "(bulk_create(update_conflicts=True) where the backend supports it) would be "
-                "one statement; it matters most in the backfill, which writes a row per "
-                "programme the learner touches.")
+                "one UPDATE per changed programme, one upsert per new one; batching the event's "
+                "writes into one statement would help the backfill most.")
         cand_us, cand_share = _step(new_stats, steps, events, "_candidates (")
         if cand_share > 0.05:
             notes.append(
