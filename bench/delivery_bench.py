@@ -192,12 +192,14 @@ def _rates(arrivals: list[float]) -> dict:
 
 
 def _claim_sql() -> tuple[str, list]:
-    """The claim's SELECT (``claim``: due rows, oldest first, one row), as the ORM builds it."""
+    """The claim's SELECT (``claim_batch``: pending due rows, oldest first, a batch of 50)."""
     from openedx_microcred import delivery
     from openedx_microcred.models import Delivery
 
-    query = (Delivery.objects.filter(delivery.due_filter()).order_by("next_attempt_at", "pk")
-             [:1].query)
+    # The product's first claim query: pending rows in (status, next_attempt_at) index order.
+    query = (Delivery.objects.filter(status=Delivery.PENDING,
+                                     next_attempt_at__lte=delivery.timezone.now())
+             .order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:50].query)
     sql, params = query.sql_with_params()
     return sql, list(params)
 

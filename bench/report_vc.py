@@ -284,7 +284,6 @@ def _delivery_notes(d: dict) -> list[str]:
         send_us, send_share = _step(profile, "WebhookClient.deliver")
         json_us = est["decode_us"] + est["encode_us"]
         empty, full = d["claim_select"]
-        slope = (full["us"] - empty["us"]) / max(full["due"] - empty["due"], 1)
         notes.append(
             f"Delivery (CLR stored): {rate:,.0f}/s against {DELIVERY_RATE:,.0f}/s, i.e. "
             f"{wall_ms:.1f} ms per delivery, {cpu_ms:.1f} ms of it CPU time in the worker (the "
@@ -293,16 +292,6 @@ def _delivery_notes(d: dict) -> list[str]:
             f"{send_share:.0%}; Django ORM Python is {orm_share:.0%} for {queries:.1f} SQL "
             "queries per delivery.")
         notes.append(
-            f"Fewer queries: delivery makes {queries:.0f} per row: BEGIN, the claim SELECT and "
-            "UPDATE, COMMIT, then one read each for row.connection, row.credential, the "
-            "mapping, credential.program, credential.version (the whole version row), the "
-            "user's e-mail and the whole user (get_user_display_name), and the outcome UPDATE. "
-            "select_related('credential__program', 'credential__version', 'connection') in "
-            "claim, one user read for e-mail and name, and skipping the mapping query when the "
-            "connection has no mappings would leave about 6 (4 of them the claim's "
-            "transaction); on this machine one ORM read of a row by primary key costs "
-            f"~{est['row_deferred_us']:,.0f} us.")
-        notes.append(
             f"No JSON round trip: every delivery decodes the stored signed credential and CLR "
             f"({(d['document_bytes'] + d['clr_bytes']) / KB:,.0f} KB) from the database "
             f"({est['decode_us']:,.0f} us) and re-encodes them into the body "
@@ -310,28 +299,15 @@ def _delivery_notes(d: dict) -> list[str]:
             f"Reading the credential row costs {est['row_us']:,.0f} us with its JSON columns, "
             f"{est['row_deferred_us']:,.0f} us without. Storing the documents as compact "
             "sorted JSON text at issuance and splicing that text into the webhook body (it is "
-            "already what registries.http.dumps would produce) would skip both; registries "
-            "that never send the CLR (Credly, Accredible, Parchment) should not load it.")
+            "already what registries.http.dumps would produce) would skip both (only webhook "
+            "rows load the CLR already).")
         notes.append(
-            f"Claim: the due-row SELECT ORs (pending, due) with (sending, lease expired), so "
-            f"SQLite merges two index searches and sorts every due row to return one "
-            f"({d['claim_plan']}): {empty['us']:,.0f} us with {empty['due']:,} due rows, "
-            f"{full['us']:,.0f} us with {full['due']:,}, about {slope:.2f} us more per due row "
-            f"(linear extrapolation: ~{(empty['us'] + slope * 100_000) / 1e3:,.0f} ms per claim "
-            "with a 100,000-row backlog, e.g. after a registry outage). Querying pending rows "
-            "alone in index order (ORDER BY next_attempt_at LIMIT n: flat) and expired leases "
-            "separately, and claiming a batch of rows per transaction (e.g. 50 with FOR UPDATE "
-            "SKIP LOCKED, as claim already locks one), would make the claim constant and "
-            "amortise BEGIN/COMMIT over the batch.")
-        notes.append(
-            "HTTP: requests re-reads proxy and CA-bundle settings from the environment on every "
-            f"request (Session.merge_environment_settings: {est['environment_us']:,.0f} us "
-            f"here, {est['environment_off_us']:,.0f} us with session.trust_env = False, which "
-            "also skips the per-request .netrc lookup); resolving proxies once per client would "
-            "keep them where they are needed. The connection itself is reused: "
-            f"{d['connections_total']} TCP connection for {d['server_requests_total']:,} "
-            "requests. Beyond one process: the claim is exclusive, so several delivery workers "
-            "scale until the database's write rate (SQLite serialises writers; MySQL does not).")
+            f"Claim: rows are claimed 50 at a time (pending rows in index order, then expired "
+            f"leases; {d['claim_plan']}): the SELECT takes {empty['us']:,.0f} us with "
+            f"{empty['due']:,} due rows and {full['us']:,.0f} us with {full['due']:,}. "
+            f"The connection is reused: {d['connections_total']} TCP connection for "
+            f"{d['server_requests_total']:,} requests. Beyond one process: the claim is "
+            "exclusive, so several delivery workers scale until the database's write rate.")
     if first_rate < DELIVERY_RATE:
         profile = d.get("profile_first")
         clr_us, clr_share = _step(profile, "signing.clr_for")
