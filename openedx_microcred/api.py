@@ -148,12 +148,10 @@ def record_external_achievement(*, user_id: int, external_id: str, achieved_at: 
         raise ValueError("achieved_at must be timezone-aware")
     if not get_user_model().objects.filter(pk=user_id).exists():
         raise UnknownLearner(user_id)
-    from .tasks import enqueue_evaluation
-
     with transaction.atomic():
         completions.record_external(user_id=user_id, external_id=external_id,
                                     achieved_at=achieved_at, evidence_url=evidence_url or "")
-        transaction.on_commit(lambda: enqueue_evaluation(user_id, external_id=external_id))
+        transaction.on_commit(lambda: tasks.enqueue_evaluation(user_id, external_id=external_id))
 
 
 def get_progress(*, user_id: int) -> list[ProgramProgressData]:
