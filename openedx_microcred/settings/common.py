@@ -113,8 +113,11 @@ def plugin_settings(settings):
         if not hasattr(settings, name):
             setattr(settings, name, value)
     schedule = dict(getattr(settings, "CELERY_BEAT_SCHEDULE", None) or {})
+    period = settings.MICROCRED_DELIVERY_SWEEP_SECONDS
+    if not isinstance(period, int) or isinstance(period, bool) or period < 1:
+        period = DEFAULTS["MICROCRED_DELIVERY_SWEEP_SECONDS"]  # the system check reports it
     schedule.setdefault("openedx-microcred-sweep-deliveries", {
         "task": "openedx_microcred.tasks.sweep_deliveries",
-        "schedule": float(settings.MICROCRED_DELIVERY_SWEEP_SECONDS),
+        "schedule": float(period),
     })
     settings.CELERY_BEAT_SCHEDULE = schedule
