@@ -122,12 +122,14 @@ def _keys(now: datetime, unreadable: set[str]) -> tuple[KeyData, ...]:
 def _attention(data: dict, now: datetime, late: timedelta) -> list[str]:
     notes = []
     if data["deliveries_dead"]:
-        notes.append(f"{data['deliveries_dead']} registry deliveries are dead letters: read "
-                     "their last error in the admin (Deliveries), fix the cause, then use "
-                     "\"Redeliver\".")
+        notes.append(_count(data["deliveries_dead"], "registry delivery is a dead letter",
+                            "registry deliveries are dead letters")
+                     + ": read the last error in the admin (Deliveries), fix the cause, then "
+                     "use \"Redeliver\".")
     if data["deliveries_overdue"]:
-        notes.append(f"{data['deliveries_overdue']} pending deliveries are overdue: is the sweep "
-                     "(Celery beat, or a microcred_deliver loop) running?")
+        notes.append(_count(data["deliveries_overdue"], "pending delivery is overdue",
+                            "pending deliveries are overdue")
+                     + ": is the sweep (Celery beat, or a microcred_deliver loop) running?")
     if data["last_sweep_at"] is None:
         notes.append("The delivery sweep has never run: schedule Celery beat, or run "
                      "'manage.py microcred_deliver' periodically.")
@@ -135,17 +137,23 @@ def _attention(data: dict, now: datetime, late: timedelta) -> list[str]:
         notes.append(f"The delivery sweep last ran at {data['last_sweep_at']:%Y-%m-%d %H:%M} "
                      "UTC: is Celery beat (or the microcred_deliver loop) running?")
     if data["rejected_events_recent"]:
-        notes.append(f"{data['rejected_events_recent']} events were rejected in the last 24 "
-                     "hours: their reasons are in the admin (Rejected events).")
+        notes.append(_count(data["rejected_events_recent"], "event was", "events were")
+                     + " rejected in the last 24 hours: the reasons are in the admin (Rejected "
+                     "events).")
     notes += [f"{label} cannot be decrypted with the configured keys: {encryption.REMEDY}."
               for label in data["secrets_unreadable"]]
     if data["secrets_not_current"]:
-        notes.append(f"{data['secrets_not_current']} stored secrets are not encrypted with the "
-                     "first key: run 'manage.py microcred_reencrypt'.")
+        notes.append(_count(data["secrets_not_current"], "stored secret is",
+                            "stored secrets are")
+                     + " not encrypted with the first key: run 'manage.py microcred_reencrypt'.")
     notes += [f"Status list {list_id} awaits its signature (a revocation is recorded but not "
               "yet published): make its org's signing key readable; the sweep then signs it."
               for list_id in data["status_lists_pending_signature"]]
     return notes
+
+
+def _count(number: int, one: str, many: str) -> str:
+    return f"{number} {one if number == 1 else many}"
 
 
 def _jsonable(value):

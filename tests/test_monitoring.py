@@ -97,8 +97,8 @@ def test_json_reports_dead_letters_rejected_events_and_key_age(issued, make_user
     assert (key["org"], key["active"], key["age_days"], key["readable"]) == ("DemoX", True, 400,
                                                                             True)
     assert data["encryption_key_source"] == "SECRET_KEY"
-    assert any("1 registry deliveries are dead letters" in note for note in data["attention"])
-    assert any("1 events were rejected in the last 24 hours" in note
+    assert any("1 registry delivery is a dead letter" in note for note in data["attention"])
+    assert any("1 event was rejected in the last 24 hours" in note
                for note in data["attention"])
     assert "encrypted_private_key" not in text and WEBHOOK_SECRET not in text
 
@@ -114,7 +114,7 @@ def test_overdue_pending_deliveries_need_attention(issued, settings):
                                 next_attempt_at=timezone.now() - timedelta(hours=1))
     tasks.finish_sweep("test")  # the sweep ran, yet the row waits: its task was lost
     code, text = _status()
-    assert code == 1 and "1 pending deliveries are overdue" in text
+    assert code == 1 and "1 pending delivery is overdue" in text
 
 
 # --- The admin overview: staff with the view permissions only ---------------------------------
