@@ -4,10 +4,13 @@ from typing import Any
 import django
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import delivery, encryption, issuance, registries, tasks
+from . import delivery, encryption, issuance, monitoring, registries, tasks
 from .models import (
     BackfillCheckpoint,
     CourseCompletion,
@@ -89,6 +92,14 @@ class CredentialAdmin(ReadOnlyAdmin):
         revoked = len(revoked_ids)
         self.message_user(request, ngettext("%d credential revoked.", "%d credentials revoked.",
                                             revoked) % revoked, messages.SUCCESS)
+        for org in sorted(set(StatusList.objects.filter(
+                signature_pending=True, credentials__pk__in=revoked_ids)
+                .values_list("org", flat=True))):
+            self.message_user(request, _(
+                "The revocation is recorded, but the status list of %(org)s awaits its "
+                "signature: %(problem)s. The periodic sweep signs it once the key is "
+                "available.") % {"org": org, "problem": str(encryption.DecryptionError(
+                    IssuerKey(org=org).secret_label))}, messages.WARNING)
 
     def has_revoke_permission(self, request):
         return request.user.has_perm("openedx_microcred.change_credential")
@@ -169,14 +180,21 @@ class RegistryConnectionAdmin(admin.ModelAdmin):
             try:
                 with delivery.build_client(connection) as client:
                     client.test_connection()
-            except registries.RegistryError as error:
+            except (registries.RegistryError, encryption.DecryptionError) as error:
                 self.message_user(request, f"{connection.name}: {error}", messages.ERROR)
             else:
                 self.message_user(request, f"{connection.name}: OK", messages.SUCCESS)
 
 
+#: Who may open the operations overview: what it shows, they may view anyway.
+OVERVIEW_PERMISSIONS = ("openedx_microcred.view_delivery", "openedx_microcred.view_rejectedevent",
+                        "openedx_microcred.view_issuerkey", "openedx_microcred.view_statuslist")
+
+
 @admin.register(Delivery)
 class DeliveryAdmin(ReadOnlyAdmin):
+    """Deliveries, and the operations overview page (``…/delivery/overview/``)."""
+
     list_display = ("pk", "credential", "connection", "action", "status", "attempts",
                     "next_attempt_at", "last_status_code", "short_error")
     list_filter = ("status", "action", "connection")
@@ -197,3 +215,17 @@ class DeliveryAdmin(ReadOnlyAdmin):
         self.message_user(request, ngettext("%d delivery queued again.",
                                             "%d deliveries queued again.", count) % count,
                           messages.SUCCESS)
+
+    def get_urls(self):
+        overview = path("overview/", self.admin_site.admin_view(self.overview_view),
+                        name="openedx_microcred_overview")
+        return [overview, *super().get_urls()]
+
+    def overview_view(self, request):
+        """Staff with every permission in OVERVIEW_PERMISSIONS: the ``microcred_status`` data."""
+        if not request.user.has_perms(OVERVIEW_PERMISSIONS):
+            raise PermissionDenied
+        context = {**self.admin_site.each_context(request),
+                   "title": _("Micro-credentials: operations overview"),
+                   "overview": monitoring.overview(), "opts": self.model._meta}
+        return TemplateResponse(request, "admin/openedx_microcred/overview.html", context)

@@ -55,6 +55,7 @@ __all__ = [
     "get_progress",
     "get_credentials",
     "CredentialNotFound",
+    "DocumentUnavailable",
     "VerificationData",
     "CourseEvidenceData",
     "revoke_credential",
@@ -75,6 +76,10 @@ class UnknownLearner(LookupError):
 
 class CredentialNotFound(LookupError):
     """No credential (or public document) has the given id."""
+
+
+class DocumentUnavailable(RuntimeError):
+    """A document that exists cannot be produced now (its issuer's key cannot be decrypted)."""
 
 
 @dataclass(frozen=True)
@@ -216,6 +221,9 @@ def revoke_credential(credential_uuid: UUID | str, *, reason: str) -> bool:
     """Revoke a credential: its status-list bit is set, the list re-signed, and a revocation
     queued for every registry that received it.
 
+    When the org's signing key cannot be decrypted the revocation is still recorded (status,
+    bit, registry deliveries) and an error is logged; the served status list is signed by the
+    periodic sweep once the key is available again (``microcred_status`` lists it meanwhile).
     Returns False when it was already revoked or expired. Raises ``CredentialNotFound``.
     """
     credential = _credential(credential_uuid)
@@ -264,7 +272,7 @@ def configure_registry(*, kind: str, name: str, base_url: str, secret: str | Non
             connection.encrypted_secret = encryption.encrypt_text(secret)
         try:
             delivery.build_client(connection).close()
-        except registries.RegistryError as error:
+        except (registries.RegistryError, encryption.DecryptionError) as error:
             raise RegistryConfigurationError(str(error)) from error
         connection.save()
         connection.mappings.all().delete()
@@ -284,11 +292,15 @@ def get_credential_document(credential_uuid: UUID | str) -> dict:
 
 
 def get_clr_document(credential_uuid: UUID | str) -> dict:
-    """The signed CLR 2.0 ClrCredential. Raises ``CredentialNotFound``."""
+    """The signed CLR 2.0 ClrCredential (signed on first use). Raises ``CredentialNotFound``,
+    or ``DocumentUnavailable`` when it must be signed and the org's key cannot be decrypted."""
     credential = _credential(credential_uuid)
     if not credential.document:
         raise CredentialNotFound(credential_uuid)
-    return signing.clr_for(credential)
+    try:
+        return signing.clr_for(credential)
+    except encryption.DecryptionError as error:
+        raise DocumentUnavailable(str(error)) from error
 
 
 def get_status_list_document(list_id: str) -> dict:

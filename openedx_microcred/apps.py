@@ -72,3 +72,7 @@ class MicrocredConfig(AppConfig):
             CMS: {PluginSignals.RELATIVE_PATH: "receivers", PluginSignals.RECEIVERS: []},
         },
     }
+
+    def ready(self):
+        """Register the system checks that validate every MICROCRED_* setting at start-up."""
+        from . import checks  # noqa: F401  (registers with django.core.checks on import)

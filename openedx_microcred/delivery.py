@@ -125,7 +125,7 @@ def attempt(row: Delivery, context: _Context | None = None) -> str:
     try:
         client = client_for(connection)
         result = client.deliver(_payload(row, context or _Context([row])))
-    except RegistryError as error:
+    except (RegistryError, encryption.DecryptionError) as error:
         return _failed(row, error)
     except Exception as error:  # a bug or bad data: retry with backoff, then dead-letter
         log.exception("microcred: delivery %s failed unexpectedly", row.pk)
@@ -189,11 +189,14 @@ def client_for(connection: RegistryConnection):
 
 def build_client(connection: RegistryConnection) -> registries.RegistryClient:
     """A new client for ``connection``; raises ``RegistryError`` (``Misconfigured``) when the
-    configuration is unusable."""
+    configuration is unusable, ``encryption.DecryptionError`` (naming the connection and the
+    remedy) when no configured key opens its secret."""
     return registries.client_class(connection.kind)(
         base_url=connection.base_url or None,
-        secret=encryption.decrypt_text(connection.encrypted_secret),
+        secret=encryption.decrypt_text(connection.encrypted_secret,
+                                       what=connection.secret_label),
         options=connection.options or {}, timeout=_timeout())
+
 
 
 _CLIENTS: dict[tuple[int, str], registries.RegistryClient] = {}
@@ -294,6 +297,10 @@ def _release(row: Delivery, *, seconds: float) -> str:
 def _failed(row: Delivery, error: Exception) -> str:
     status_code = getattr(error, "status", None)
     message = f"{type(error).__name__}: {error}"[:2000]
+    if isinstance(error, encryption.DecryptionError):  # retried: the key may be put back
+        message = str(error)
+        if error.what == row.connection.secret_label:
+            message += ", or enter the connection's secret again in the admin"
     delay = registries.next_delay(
         error, row.attempts - 1, base=setting("MICROCRED_DELIVERY_BACKOFF_BASE"),
         cap=setting("MICROCRED_DELIVERY_BACKOFF_CAP"),

@@ -10,6 +10,7 @@ constraint backs this up. On SQLite (no row locks) the database serialises write
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,10 +19,12 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from . import hotpath, issuance, rules
+from . import encryption, hotpath, issuance, rules
 from .conf import setting
 from .models import LearnerLock, Program, ProgramLeafIndex, ProgramProgress
 from .programs import course_index_key, definition_for
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -191,9 +194,7 @@ def _evaluate_one(user_id: int, candidate: _Candidate, record: rules.LearnerReco
     _store_progress(user_id, candidate, result, progress)
     active = candidate.program_id in record.credentials
     if result.complete and not active and not issuance.withheld(user_id, candidate.pk):
-        credential = issuance.issue(user_id=user_id, program_pk=candidate.pk,
-                                    version_id=candidate.version_id, definition=definition,
-                                    evaluation=result, completion_ids=completion_ids)
+        credential = _issue(user_id, candidate, definition, result, completion_ids)
         if credential is not None:
             outcome.issued.append(candidate.program_id)
             outcome.credential_ids.append(credential.pk)
@@ -206,6 +207,24 @@ def _evaluate_one(user_id: int, candidate: _Candidate, record: rules.LearnerReco
             outcome.credential_ids.append(revoked.pk)
             return True
     return False
+
+
+def _issue(user_id: int, candidate: _Candidate, definition, result: rules.Evaluation,
+           completion_ids: dict[str, int]):
+    """``issuance.issue`` in a savepoint. When the org's signing key cannot be decrypted nothing
+    of this programme's issuance is kept, an error names the org and the remedy, and the rest of
+    the evaluation commits: the progress row says complete without a credential, so
+    ``microcred_backfill`` (or the learner's next event) issues it once the key is back."""
+    try:
+        with transaction.atomic():
+            return issuance.issue(user_id=user_id, program_pk=candidate.pk,
+                                  version_id=candidate.version_id, definition=definition,
+                                  evaluation=result, completion_ids=completion_ids)
+    except encryption.DecryptionError as error:
+        log.error("microcred: cannot issue %s to user %s: %s; then run "
+                  "'manage.py microcred_backfill --program %s'",
+                  candidate.program_id, user_id, error, candidate.program_id)
+        return None
 
 
 def _store_progress(user_id: int, candidate: _Candidate, result: rules.Evaluation,

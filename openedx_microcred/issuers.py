@@ -6,7 +6,8 @@ Issuer identities: each organisation signs with its own Ed25519 key under its ow
   ever had (retired ones too: credentials signed before a rotation must still verify);
 * ``did:key:<public key>`` otherwise (the DID is the key; nothing to serve).
 
-Private keys are encrypted at rest (``encryption``). DO NOT log, render or return a private
+Private keys are encrypted at rest (``encryption``); a key no configured encryption key opens
+raises ``encryption.DecryptionError`` naming the org. DO NOT log, render or return a private
 key or its ciphertext.
 """
 from __future__ import annotations
@@ -81,7 +82,9 @@ def signer_for_method(org: str, verification_method: str) -> Signer:
 
 
 def _signer(org: str, key: IssuerKey) -> Signer:
-    private_key = _decrypt(key.encrypted_private_key)
+    """Raises ``encryption.DecryptionError`` naming the org when no configured key opens the
+    private key."""
+    private_key = _decrypt(key.encrypted_private_key, what=key.secret_label)
     public_key = private_key.public_key()
     did = org_did(org) or did_key(public_key)
     return Signer(did=did, verification_method=verification_method_id(did, public_key),
@@ -139,5 +142,5 @@ def _encrypt(private_key: Ed25519PrivateKey) -> str:
     return encryption.encrypt(raw)
 
 
-def _decrypt(token: str) -> Ed25519PrivateKey:
-    return Ed25519PrivateKey.from_private_bytes(encryption.decrypt(token))
+def _decrypt(token: str, *, what: str) -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.from_private_bytes(encryption.decrypt(token, what=what))

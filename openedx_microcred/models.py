@@ -271,6 +271,11 @@ class IssuerKey(models.Model):
     def __str__(self) -> str:
         return f"{self.org} {self.public_key[:16]}… ({'active' if self.active else 'retired'})"
 
+    @property
+    def secret_label(self) -> str:
+        """How messages name the encrypted private key (never its value)."""
+        return f"the signing key of org {self.org!r}"
+
 
 class StatusList(models.Model):
     """A Bitstring Status List (v1.0) of an issuing org, served as a signed credential."""
@@ -285,6 +290,10 @@ class StatusList(models.Model):
     bits = models.BinaryField(editable=False)
     document = models.JSONField(null=True, blank=True, editable=False,
                                 help_text=_("The signed BitstringStatusListCredential."))
+    signature_pending = models.BooleanField(
+        default=False, editable=False,
+        help_text=_("The bits changed (a revocation) but the org's signing key could not be "
+                    "decrypted: the served list is the previous one until the sweep signs it."))
     updated = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
@@ -321,6 +330,11 @@ class RegistryConnection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.kind})"
+
+    @property
+    def secret_label(self) -> str:
+        """How messages name the encrypted secret (never its value)."""
+        return f"the secret of registry connection {self.name!r}"
 
 
 class RegistryProgramMapping(models.Model):
@@ -409,3 +423,16 @@ class BackfillCheckpoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.last_user_id}"
+
+
+class Heartbeat(models.Model):
+    """When a periodic job (the delivery sweep) last ran, for ``microcred_status``."""
+
+    SWEEP = "sweep"
+
+    name = models.CharField(max_length=64, unique=True)
+    last_run_at = models.DateTimeField()
+    detail = models.CharField(max_length=255, blank=True, default="")
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.last_run_at:%Y-%m-%d %H:%M:%S}"

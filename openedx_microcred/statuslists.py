@@ -3,19 +3,25 @@ Revocation status: Bitstring Status List v1.0, one family of lists per issuing o
 
 An index is allocated at issuance, under a row lock on the org's current list, and never reused
 (a UNIQUE constraint on ``(status_list, status_index)`` backs this). Setting a bit re-signs the
-list credential in the same transaction, so the served list always carries a valid proof.
+list credential in the same transaction, so the served list always carries a valid proof —
+unless the org's signing key cannot be decrypted: then the bit is recorded and the list waits
+(``signature_pending``) for the sweep to sign it.
 """
 from __future__ import annotations
+
+import logging
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
-from . import issuers
+from . import encryption, issuers
 from .conf import setting
 from .credentials import proof, statuslist
 from .models import StatusList
+
+log = logging.getLogger(__name__)
 
 
 def allocate(org: str) -> tuple[StatusList, int]:
@@ -61,7 +67,12 @@ def is_set(status_list: StatusList, index: int) -> bool:
 
 
 def set_bit(status_list_pk: int, index: int) -> StatusList:
-    """Set the bit at ``index`` and re-sign the list (idempotent)."""
+    """Set the bit at ``index`` and re-sign the list (idempotent).
+
+    When the org's signing key cannot be decrypted the bit is still set and the list is marked
+    ``signature_pending`` (the previous signed document is served meanwhile): a revocation is
+    never lost, and ``sign_pending`` (run by the sweep) signs the list once the key is back.
+    """
     with transaction.atomic():
         current = StatusList.objects.select_for_update().get(pk=status_list_pk)
         bits = bytearray(current.bits)
@@ -69,10 +80,37 @@ def set_bit(status_list_pk: int, index: int) -> StatusList:
             return current
         statuslist.set_bit(bits, index, True)
         current.bits = bytes(bits)
-        current.document = _signed_document(current)
         current.updated = timezone.now()
-        current.save(update_fields=["bits", "document", "updated"])
+        _sign_or_defer(current)
+        current.save(update_fields=["bits", "document", "signature_pending", "updated"])
         return current
+
+
+def sign_pending() -> tuple[int, int]:
+    """Sign every list whose signature is pending; return (signed, still pending)."""
+    signed = still_pending = 0
+    for pk in StatusList.objects.filter(signature_pending=True).values_list("pk", flat=True):
+        with transaction.atomic():
+            current = StatusList.objects.select_for_update().get(pk=pk)
+            if not current.signature_pending:
+                continue
+            _sign_or_defer(current)
+            current.save(update_fields=["document", "signature_pending"])
+        signed += not current.signature_pending
+        still_pending += current.signature_pending
+    return signed, still_pending
+
+
+def _sign_or_defer(current: StatusList) -> None:
+    try:
+        current.document = _signed_document(current)
+    except encryption.DecryptionError as error:
+        current.signature_pending = True
+        log.error("microcred: status list %s awaits its signature (the revocation is recorded; "
+                  "the sweep signs the list once the key is available): %s",
+                  current.list_id, error)
+    else:
+        current.signature_pending = False
 
 
 def _new_list(org: str) -> StatusList:

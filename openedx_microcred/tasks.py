@@ -10,7 +10,7 @@ import logging
 from celery import shared_task
 from django.db import OperationalError
 
-from . import delivery, evaluation, outbox
+from . import delivery, evaluation, monitoring, outbox, statuslists
 from .conf import setting
 from .models import Delivery
 
@@ -57,11 +57,22 @@ def deliver(delivery_id: int) -> str:
 
 @shared_task(ignore_result=True)
 def sweep_deliveries() -> int:
-    """Beat task: enqueue every due delivery (lost messages, expired leases); return how many."""
+    """Beat task: enqueue every due delivery (lost messages, expired leases), sign the status
+    lists whose signature is pending, and record the sweep (``microcred_status``); return how
+    many deliveries were enqueued."""
     ids = delivery.due_ids()
     for delivery_id in ids:
         deliver.apply_async(args=(delivery_id,))
+    finish_sweep(f"{len(ids)} deliveries enqueued")
     return len(ids)
+
+
+def finish_sweep(detail: str) -> None:
+    """What every sweep (the beat task, ``microcred_deliver``) does besides deliveries."""
+    signed, pending = statuslists.sign_pending()
+    if signed or pending:
+        detail += f"; status lists signed {signed}, still pending {pending}"
+    monitoring.record_sweep(detail)
 
 
 def dispatch_deliveries(credential_ids) -> None:

@@ -21,10 +21,8 @@ from django.utils import formats, timezone, translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_safe
-from django_ratelimit.core import get_usage
 
-from . import api, qr
-from .conf import setting
+from . import api, qr, ratelimits
 
 JSONLD = "application/ld+json"
 DID_JSON = "application/did+json"
@@ -68,18 +66,15 @@ def did_document(request, org):
 
 
 def _document(request, getter, key, content_type: str, cache_control: str) -> HttpResponse:
-    usage = get_usage(request, group="microcred-documents", key="ip",
-                      rate=lambda group, request: setting("MICROCRED_VERIFY_RATE_LIMIT"),
-                      increment=True)
-    if usage and usage["should_limit"]:
-        response = HttpResponse('{"error": "rate limited"}', status=429,
-                                content_type="application/json")
-        response["Retry-After"] = str(max(1, int(usage["time_left"])))
-        return response
+    wait = ratelimits.limited(request, ratelimits.DOCUMENTS)
+    if wait:
+        return _json_error("rate limited", 429, retry_after=wait)
     try:
         document = getter(key)
     except api.CredentialNotFound as error:
         raise Http404("not found") from error
+    except api.DocumentUnavailable:  # the operator is told by the logs and microcred_status
+        return _json_error("temporarily unavailable", 503, retry_after=300)
     response = HttpResponse(json.dumps(document, ensure_ascii=False, indent=2),
                             content_type=f"{content_type}; charset=utf-8")
     response["Cache-Control"] = cache_control
@@ -87,11 +82,18 @@ def _document(request, getter, key, content_type: str, cache_control: str) -> Ht
     return response
 
 
+def _json_error(message: str, status: int, *, retry_after: int) -> HttpResponse:
+    response = HttpResponse(json.dumps({"error": message}), status=status,
+                            content_type="application/json")
+    response["Retry-After"] = str(retry_after)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 # --- The public verification page (DESIGN §5: /microcred/verify/<uuid>/) ------------------------
 
 VERIFY_LANGUAGES = {"en": "English", "zh-hans": "中文"}  # code -> its own name (switch link)
 HTML_LANG = {"en": "en", "zh-hans": "zh-Hans"}  # BCP 47 for <html lang>
-VERIFY_RATE_GROUP = "openedx_microcred.verify"
 VERIFY_STYLE = Path(__file__).parent / "static" / "openedx_microcred" / "verify.css"
 LINKEDIN_ADD = "https://www.linkedin.com/profile/add"
 
@@ -118,19 +120,18 @@ def verify_page(request, credential_uuid):
     """Public by design: who holds which credential from whom, and whether it is valid now.
 
     No login, no JavaScript, nothing the learner did not choose to share by sharing the link
-    (display name, programme, courses; never the email or username). Rate-limited per client IP
-    (MICROCRED_VERIFY_RATE_LIMIT); unknown or malformed ids get a friendly 404; never cached,
+    (display name, programme, courses; never the email or username). Rate-limited per client
+    address (``ratelimits.PAGE``); unknown or malformed ids get a friendly 404; never cached,
     because the verdict is computed on every request.
     """
     language = _verify_language(request)
     with translation.override(language):
         context = _page_context(language)
-        usage = get_usage(request, group=VERIFY_RATE_GROUP, key="ip", rate=_verify_rate,
-                          increment=True)
-        if usage and usage["should_limit"]:
+        wait = ratelimits.limited(request, ratelimits.PAGE)
+        if wait:
             response = render(request, "openedx_microcred/verify_rate_limited.html", context,
                               status=429)
-            response["Retry-After"] = str(max(1, int(usage["time_left"])))
+            response["Retry-After"] = str(wait)
         else:
             try:
                 data = api.get_verification(credential_uuid)
@@ -158,10 +159,6 @@ def linkedin_add_url(data: api.VerificationData, page_url: str) -> str:
     params["certUrl"] = page_url
     params["certId"] = str(data.uuid)
     return f"{LINKEDIN_ADD}?{urlencode(params, quote_via=quote)}"  # safe="": "/" encoded too
-
-
-def _verify_rate(group, request) -> str:
-    return setting("MICROCRED_VERIFY_RATE_LIMIT")
 
 
 def _supported_language(code: str) -> str | None:

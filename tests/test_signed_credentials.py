@@ -200,7 +200,7 @@ def test_documents_are_rate_limited_per_client(client, issued, settings):
     from django.core.cache import cache
 
     cache.clear()
-    settings.MICROCRED_VERIFY_RATE_LIMIT = "2/m"
+    settings.MICROCRED_DOCUMENT_RATE_LIMIT = "2/m"
     url = f"/microcred/credentials/{issued.uuid}.jsonld"
     assert [client.get(url).status_code for _ in range(3)] == [200, 200, 429]
     cache.clear()

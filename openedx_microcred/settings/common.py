@@ -37,9 +37,12 @@ DEFAULTS = {
     "MICROCRED_ISSUER_HOST": "",
     # .. setting_name: MICROCRED_KEY_ENCRYPTION_KEYS
     # .. setting_default: [] (a key derived from SECRET_KEY with HKDF)
-    # .. setting_description: Fernet keys (``Fernet.generate_key().decode()``) encrypting the
-    #   issuers' private signing keys at rest. The first encrypts; all decrypt, so prepend a new
-    #   key to rotate. Set it in production, out of the database's reach.
+    # .. setting_description: A list of Fernet keys (``Fernet.generate_key().decode()``)
+    #   encrypting the issuers' private signing keys and the registry connection secrets at
+    #   rest. The first encrypts; all decrypt, so prepend a new key to rotate, then run
+    #   ``manage.py microcred_reencrypt``. Keys derived from SECRET_KEY and SECRET_KEY_FALLBACKS
+    #   still decrypt secrets written before this was set. Set it in production, out of the
+    #   database's reach (``check --deploy`` warns otherwise).
     "MICROCRED_KEY_ENCRYPTION_KEYS": [],
     # .. setting_name: MICROCRED_STATUS_LIST_SIZE
     # .. setting_default: 131072
@@ -48,9 +51,29 @@ DEFAULTS = {
     "MICROCRED_STATUS_LIST_SIZE": 131072,
     # .. setting_name: MICROCRED_VERIFY_RATE_LIMIT
     # .. setting_default: "60/m"
-    # .. setting_description: Requests per client IP to the public verification page and
-    #   documents (django-ratelimit syntax).
+    # .. setting_description: Requests per client address to the public HTML verification page
+    #   (django-ratelimit syntax).
     "MICROCRED_VERIFY_RATE_LIMIT": "60/m",
+    # .. setting_name: MICROCRED_DOCUMENT_RATE_LIMIT
+    # .. setting_default: "600/m"
+    # .. setting_description: Requests per client address to the public documents verifiers
+    #   fetch (credentials, CLRs, status lists, DID documents): a bucket of its own, larger than
+    #   the page's, since one verification fetches several documents.
+    "MICROCRED_DOCUMENT_RATE_LIMIT": "600/m",
+    # .. setting_name: MICROCRED_CLIENT_ADDRESS
+    # .. setting_default: "REMOTE_ADDR"
+    # .. setting_description: Where the rate limits read the client address: ``"REMOTE_ADDR"``
+    #   (the peer of the Django process), or ``"X-Forwarded-For"`` behind reverse proxies, with
+    #   MICROCRED_TRUSTED_PROXY_COUNT saying how many of the header's rightmost entries were
+    #   added by proxies the operator runs.
+    "MICROCRED_CLIENT_ADDRESS": "REMOTE_ADDR",
+    # .. setting_name: MICROCRED_TRUSTED_PROXY_COUNT
+    # .. setting_default: 1
+    # .. setting_description: With MICROCRED_CLIENT_ADDRESS ``"X-Forwarded-For"``: the number of
+    #   reverse proxies in front of the LMS that append to X-Forwarded-For. The client address
+    #   is the entry that many places from the right (the rightmost one no trusted proxy
+    #   wrote); entries further left are the client's own claims and are ignored.
+    "MICROCRED_TRUSTED_PROXY_COUNT": 1,
     # .. setting_name: MICROCRED_DELIVERY_MAX_ATTEMPTS
     # .. setting_default: 10
     # .. setting_description: Attempts of one registry delivery before it becomes a dead letter
@@ -77,7 +100,8 @@ DEFAULTS = {
     # .. setting_name: MICROCRED_DELIVERY_SWEEP_SECONDS
     # .. setting_default: 60
     # .. setting_description: Period of the Celery beat sweep that re-enqueues due deliveries
-    #   whose task message was lost.
+    #   whose task message was lost, and signs status lists whose signature is pending.
+    #   ``microcred_status`` reports a sweep older than three periods.
     "MICROCRED_DELIVERY_SWEEP_SECONDS": 60,
 }
 
@@ -89,8 +113,11 @@ def plugin_settings(settings):
         if not hasattr(settings, name):
             setattr(settings, name, value)
     schedule = dict(getattr(settings, "CELERY_BEAT_SCHEDULE", None) or {})
+    period = settings.MICROCRED_DELIVERY_SWEEP_SECONDS
+    if not isinstance(period, int) or isinstance(period, bool) or period < 1:
+        period = DEFAULTS["MICROCRED_DELIVERY_SWEEP_SECONDS"]  # the system check reports it
     schedule.setdefault("openedx-microcred-sweep-deliveries", {
         "task": "openedx_microcred.tasks.sweep_deliveries",
-        "schedule": float(settings.MICROCRED_DELIVERY_SWEEP_SECONDS),
+        "schedule": float(period),
     })
     settings.CELERY_BEAT_SCHEDULE = schedule

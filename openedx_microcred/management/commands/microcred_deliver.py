@@ -1,12 +1,14 @@
 """``manage.py microcred_deliver [--until-idle]``: drain the registry outbox synchronously."""
 from django.core.management.base import BaseCommand, CommandError
 
-from ... import delivery
+from ... import delivery, tasks
 
 
 class Command(BaseCommand):
     help = ("Attempt every due registry delivery in this process. With --until-idle, keep going "
-            "(waiting out backoffs) until nothing is pending, or --timeout seconds pass.")
+            "(waiting out backoffs) until nothing is pending, or --timeout seconds pass. Also "
+            "signs status lists whose signature is pending, and records the sweep for "
+            "microcred_status.")
 
     def add_arguments(self, parser):
         parser.add_argument("--until-idle", action="store_true",
@@ -18,6 +20,7 @@ class Command(BaseCommand):
         if timeout <= 0:
             raise CommandError("--timeout must be positive")
         result = delivery.drain(until_idle=until_idle, timeout=timeout)
+        tasks.finish_sweep(f"{result.attempted} deliveries attempted")
         self.stdout.write(
             f"Attempted {result.attempted} deliveries: {result.delivered} delivered, "
             f"{result.dead} dead letters, {result.pending} still pending.")
