@@ -177,7 +177,8 @@ def get_credentials(*, user_id: int) -> list[CredentialData]:
 
 @dataclass(frozen=True)
 class CourseEvidenceData:
-    """A course that counted towards a credential."""
+    """A course that counted towards a credential; ``credits`` are those it counted (0 for a
+    surplus elective beyond a ``min-count`` group's best N)."""
 
     course_key: str
     title: str
@@ -323,7 +324,8 @@ def get_verification(credential_uuid: UUID | str) -> VerificationData:
     verdict = verification.verify(credential)
     evidence = [rules.Evidence.from_json(item) for item in credential.evidence]
     courses = tuple(
-        CourseEvidenceData(course_key=course.key, title=course.title, credits=course.credits,
+        CourseEvidenceData(course_key=course.key, title=course.title,
+                           credits=course.counted_credits,
                            completed_at=course.completed_at)
         for course in completed_courses(definition, evidence))
     issuer = definition.issuer
