@@ -7,7 +7,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import delivery, encryption, issuance, registries, tasks
+from . import delivery, encryption, evaluation, registries, tasks
 from .models import (
     BackfillCheckpoint,
     CourseCompletion,
@@ -83,10 +83,11 @@ class CredentialAdmin(ReadOnlyAdmin):
     def revoke_selected(self, request, queryset):
         """Revoke each awarded credential: status-list bit set, list re-signed."""
         reason = f"revoked by {request.user.get_username()}"
-        revoked_ids = [credential.pk for credential in queryset
-                       if issuance.revoke(credential, reason=reason)]
-        tasks.dispatch_deliveries(revoked_ids)
-        revoked = len(revoked_ids)
+        outcomes = [evaluation.revoke_credential(credential.pk, reason=reason)
+                    for credential in queryset]
+        # Stacked credentials revoked with them are dispatched too.
+        tasks.dispatch_deliveries([pk for outcome in outcomes for pk in outcome.credential_ids])
+        revoked = sum(bool(outcome.credential_ids) for outcome in outcomes)
         self.message_user(request, ngettext("%d credential revoked.", "%d credentials revoked.",
                                             revoked) % revoked, messages.SUCCESS)
 

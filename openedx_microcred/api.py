@@ -19,7 +19,7 @@ from . import (
     completions,
     delivery,
     encryption,
-    issuance,
+    evaluation,
     issuers,
     platform,
     programs,
@@ -215,16 +215,18 @@ class VerificationData:
 
 def revoke_credential(credential_uuid: UUID | str, *, reason: str) -> bool:
     """Revoke a credential: its status-list bit is set, the list re-signed, and a revocation
-    queued for every registry that received it.
+    queued for every registry that received it. Programmes stacking on it are re-evaluated in
+    the same transaction: with ``MICROCRED_REVOKE_ON_REGRESSION`` their credentials are revoked
+    at once, the same way.
 
     Returns False when it was already revoked or expired. Raises ``CredentialNotFound``.
     """
     credential = _credential(credential_uuid)
     with transaction.atomic():
-        revoked = issuance.revoke(credential, reason=reason or "revoked")
-        if revoked:
-            transaction.on_commit(lambda: tasks.dispatch_deliveries([credential.pk]))
-    return revoked
+        outcome = evaluation.revoke_credential(credential.pk, reason=reason or "revoked")
+        if outcome.credential_ids:
+            transaction.on_commit(lambda: tasks.dispatch_deliveries(outcome.credential_ids))
+    return bool(outcome.credential_ids)
 
 
 class RegistryConfigurationError(ValueError):

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from . import hotpath, issuance, rules
 from .conf import setting
-from .models import LearnerLock, Program, ProgramLeafIndex, ProgramProgress
+from .models import Credential, LearnerLock, Program, ProgramLeafIndex, ProgramProgress
 from .programs import course_index_key, definition_for
 
 
@@ -80,6 +80,35 @@ def evaluate_learner(user_id: int, *, course_key: str | None = None,
                 for parent in parents:
                     seen.discard(parent.program_id)
                 queue.extend(parents)
+    return outcome
+
+
+def revoke_credential(credential_pk: int, *, reason: str,
+                      by: str = Credential.BY_STAFF) -> Outcome:
+    """Revoke a credential and, in the same transaction, re-evaluate the programmes that stack
+    on it (ADR 0001 §7): with ``MICROCRED_REVOKE_ON_REGRESSION`` their credentials are revoked
+    too (status bit set, revocations written to the outbox), and so on up the stack.
+
+    Returns what was revoked (``credential_ids`` for the caller to dispatch after commit); an
+    empty outcome when the credential was not awarded.
+    """
+    outcome = Outcome()
+    with transaction.atomic():
+        credential = Credential.objects.select_related("program").get(pk=credential_pk)
+        _lock_learner(credential.user_id)
+        if not issuance.revoke(credential, reason=reason, by=by):
+            return outcome
+        program_id = credential.program.program_id
+        outcome.revoked.append(program_id)
+        outcome.credential_ids.append(credential.pk)
+        parents = _candidates(program_ids=[program_id], parents=True)
+        if parents:
+            stacked = evaluate_learner(credential.user_id,
+                                       program_ids=[parent.program_id for parent in parents])
+            outcome.evaluated += stacked.evaluated
+            outcome.issued += stacked.issued
+            outcome.revoked += stacked.revoked
+            outcome.credential_ids += stacked.credential_ids
     return outcome
 
 

@@ -338,7 +338,7 @@ def _still_needed(node: Node, path: str, evidence: Mapping[str, Evidence]) -> De
         done = [_satisfied(child, _child_path(path, index), evidence)
                 for index, child in enumerate(node.children)]
         missing = max(0, node.min_count - sum(done))
-        open_needs = sorted(need for need, ok in zip(needs, done) if not ok)
+        open_needs = sorted(need for need, ok in zip(needs, done, strict=True) if not ok)
         bound = sum(open_needs[:missing], ZERO)
     if node.min_credits is not None:
         bound = max(bound, node.min_credits - decision.credits)
