@@ -3,8 +3,8 @@ operation, its status bit set and every registry that received it told (ADR 0001
 import pytest
 from django.urls import reverse
 
-from openedx_microcred import api, statuslists
-from openedx_microcred.models import Credential, Delivery
+from openedx_microcred import api, delivery, outbox, statuslists
+from openedx_microcred.models import Credential, Delivery, Program, RegistryConnection
 from openedx_microcred.testutils import send_passing, utc
 
 from ..conftest import program_xml
@@ -70,3 +70,44 @@ def test_without_the_regression_policy_the_stack_stays(learner, stacked, receive
     s.refresh_from_db()
     assert s.status == Credential.AWARDED
     assert api.get_progress(user_id=learner.pk)[1].complete is False
+
+
+# ------------------------------------------------------------------------------------------------
+# No credential whose own verification fails is ever delivered
+# ------------------------------------------------------------------------------------------------
+
+def test_a_credential_that_fails_its_own_verification_is_held(learner, receiver, settings):
+    """The programme row names another org than the key that signs (a programme whose org
+    changed): the credential shows "invalid", so it must not reach any registry."""
+    api.import_program(program_xml("moved", f'<course key="{P1}">P course</course>',
+                                   org="ExampleX"))
+    api.configure_registry(kind="webhook", name="hook", base_url=receiver.url,
+                           secret=WEBHOOK_SECRET)
+    Program.objects.filter(program_id="moved").update(org="OtherX")
+    send_passing(learner.pk, P1, time=utc(2025, 3, 1))
+    credential = Credential.objects.get(user=learner)
+    assert api.get_verification(credential.uuid).verdict == "invalid"
+    row = Delivery.objects.get(credential=credential, action=Delivery.ISSUE)
+    assert row.status == Delivery.DEAD
+    assert row.last_error.startswith("held: the credential fails its own verification")
+    assert "does not belong to the issuer" in row.last_error
+    assert receiver.events == []
+    # Redelivering checks again: still held.
+    delivery.redeliver([row.pk])
+    assert delivery.deliver(row.pk) == delivery.DEAD
+    assert receiver.events == []
+
+
+def test_a_tampered_document_is_held(learner, receiver):
+    api.import_program(program_xml("p", f'<course key="{P1}">P course</course>', org="ExampleX"))
+    connection_id = api.configure_registry(kind="webhook", name="hook", base_url=receiver.url,
+                                           secret=WEBHOOK_SECRET)
+    RegistryConnection.objects.filter(pk=connection_id).update(active=False)
+    send_passing(learner.pk, P1, time=utc(2025, 3, 1))
+    credential = Credential.objects.get(user=learner)
+    document = dict(credential.document, name="Something else")
+    Credential.objects.filter(pk=credential.pk).update(document=document)
+    RegistryConnection.objects.filter(pk=connection_id).update(active=True)
+    outbox.write(credential, Delivery.ISSUE)
+    assert delivery.deliver() == delivery.DEAD
+    assert receiver.events == []
