@@ -4,10 +4,11 @@ from typing import Any
 import django
 from django import forms
 from django.contrib import admin, messages
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import delivery, encryption, evaluation, registries, tasks
+from . import api, delivery, encryption, evaluation, registries, tasks
 from .models import (
     BackfillCheckpoint,
     CourseCompletion,
@@ -55,11 +56,43 @@ class CourseCompletionAdmin(ReadOnlyAdmin):
     raw_id_fields = ("user",)
 
 
+class WithdrawForm(forms.Form):
+    """The reason staff give when withdrawing external achievements."""
+
+    reason = forms.CharField(label=_("Reason"), max_length=255)
+
+
 @admin.register(ExternalAchievement)
 class ExternalAchievementAdmin(admin.ModelAdmin):
-    list_display = ("user_id", "external_id", "achieved_at", "source")
+    list_display = ("user_id", "external_id", "achieved_at", "source", "withdrawn_at")
+    list_filter = ("source", ("withdrawn_at", admin.EmptyFieldListFilter))
     search_fields = ("external_id", "user__username")
     raw_id_fields = ("user",)
+    readonly_fields = ("withdrawn_at", "withdrawn_by", "withdrawal_reason")
+    actions = ["withdraw_selected"]
+
+    def has_delete_permission(self, request, obj=None):
+        # Withdraw instead: the row is the audit trail, and withdrawing re-evaluates.
+        return False
+
+    @admin.action(description=_("Withdraw the selected achievements"), permissions=["change"])
+    def withdraw_selected(self, request, queryset):
+        """Ask for a reason, then withdraw each achievement (audit trail, re-evaluation)."""
+        form = WithdrawForm(request.POST if "apply" in request.POST else None)
+        if not form.is_valid():
+            return TemplateResponse(request, "admin/openedx_microcred/withdraw.html", {
+                **self.admin_site.each_context(request), "title": _("Withdraw achievements"),
+                "form": form, "queryset": queryset, "opts": self.model._meta,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME})
+        withdrawn = sum(
+            api.withdraw_external_achievement(
+                user_id=row.user_id, external_id=row.external_id,
+                reason=form.cleaned_data["reason"], withdrawn_by=request.user.get_username())
+            for row in queryset)
+        self.message_user(request, ngettext("%d achievement withdrawn.",
+                                            "%d achievements withdrawn.", withdrawn) % withdrawn,
+                          messages.SUCCESS)
+        return None
 
 
 @admin.register(ProgramProgress)

@@ -14,6 +14,7 @@ from uuid import UUID
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from . import (
     completions,
@@ -52,6 +53,7 @@ __all__ = [
     "import_programs",
     "export_program",
     "record_external_achievement",
+    "withdraw_external_achievement",
     "get_progress",
     "get_credentials",
     "CredentialNotFound",
@@ -152,6 +154,35 @@ def record_external_achievement(*, user_id: int, external_id: str, achieved_at: 
         completions.record_external(user_id=user_id, external_id=external_id,
                                     achieved_at=achieved_at, evidence_url=evidence_url or "")
         transaction.on_commit(lambda: tasks.enqueue_evaluation(user_id, external_id=external_id))
+
+
+def withdraw_external_achievement(*, user_id: int, external_id: str, reason: str,
+                                  withdrawn_by: str, withdrawn_at: datetime | None = None,
+                                  ) -> bool:
+    """Withdraw a learner's external achievement (recorded by staff or from a badge).
+
+    It no longer counts toward any programme; the row keeps the audit trail (``withdrawn_by``,
+    ``withdrawn_at``, default now, and ``reason``). The programmes containing it are
+    re-evaluated after the transaction commits, under the same policy as a revoked certificate:
+    with ``MICROCRED_REVOKE_ON_REGRESSION`` a credential whose requirements are no longer met is
+    revoked. Returns False when there was nothing to withdraw (none recorded, already withdrawn,
+    or awarded after ``withdrawn_at``). Raises ``ValueError`` for an empty reason or withdrawer,
+    or a naive ``withdrawn_at``.
+    """
+    reason, withdrawn_by = (reason or "").strip(), (withdrawn_by or "").strip()
+    if not reason or not withdrawn_by:
+        raise ValueError("a withdrawal needs a reason and who withdrew it")
+    when = withdrawn_at or timezone.now()
+    if when.tzinfo is None:
+        raise ValueError("withdrawn_at must be timezone-aware")
+    with transaction.atomic():
+        withdrawn = completions.withdraw_external(
+            user_id=user_id, external_id=external_id, withdrawn_at=when, by=withdrawn_by,
+            reason=reason)
+        if withdrawn:
+            transaction.on_commit(
+                lambda: tasks.enqueue_evaluation(user_id, external_id=external_id))
+    return withdrawn
 
 
 def get_progress(*, user_id: int) -> list[ProgramProgressData]:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from .models import CourseCompletion, ExternalAchievement
@@ -87,13 +88,45 @@ def record_certificate(*, user_id: int, course_key: str, counted_key: str, org: 
 
 def record_external(*, user_id: int, external_id: str, achieved_at: datetime,
                     evidence_url: str = "", source: str = ExternalAchievement.STAFF) -> None:
-    """Record an external achievement; a repeat keeps the earliest time (first achieved)."""
+    """Record an external achievement; a repeat keeps the earliest time (first achieved).
+
+    An award dated after a withdrawal restores the achievement as of the award's time; one
+    dated before it (a late or replayed event) leaves it withdrawn. Two statements.
+    """
     row = ExternalAchievement(user_id=user_id, external_id=external_id, achieved_at=achieved_at,
                               evidence_url=evidence_url or "", source=source)
     ExternalAchievement.objects.bulk_create([row], ignore_conflicts=True)
+    # One statement for both: an earlier award moves the date back (withdrawn or not); an award
+    # after the withdrawal restores it (``withdrawn_by``/``withdrawal_reason`` stay as the record
+    # of the last withdrawal).
     ExternalAchievement.objects.filter(
-        user_id=user_id, external_id=external_id, achieved_at__gt=achieved_at,
-    ).update(achieved_at=achieved_at, evidence_url=evidence_url or "", source=source)
+        Q(withdrawn_at__lt=achieved_at) | Q(achieved_at__gt=achieved_at),
+        user_id=user_id, external_id=external_id,
+    ).update(achieved_at=achieved_at, evidence_url=evidence_url or "", source=source,
+             withdrawn_at=Case(When(withdrawn_at__lt=achieved_at, then=Value(None)),
+                               default=F("withdrawn_at"),
+                               output_field=ExternalAchievement._meta.get_field("withdrawn_at")))
+
+
+def withdraw_external(*, user_id: int, external_id: str, withdrawn_at: datetime, by: str,
+                      reason: str, source: str = ExternalAchievement.STAFF,
+                      ahead_of_award: bool = False) -> bool:
+    """Withdraw an external achievement as of ``withdrawn_at``; return whether one was withdrawn.
+
+    An award dated after ``withdrawn_at`` is newer and stays. ``ahead_of_award`` (revocation
+    events, which may arrive before the award they revoke) records a withdrawn row when there
+    is none, so the late award it revokes does not count.
+    """
+    audit = {"withdrawn_at": withdrawn_at, "withdrawn_by": by[:150],
+             "withdrawal_reason": reason[:255]}
+    if ahead_of_award:
+        ExternalAchievement.objects.bulk_create(
+            [ExternalAchievement(user_id=user_id, external_id=external_id,
+                                 achieved_at=withdrawn_at, source=source, **audit)],
+            ignore_conflicts=True)
+    return bool(ExternalAchievement.objects.filter(
+        user_id=user_id, external_id=external_id, withdrawn_at__isnull=True,
+        achieved_at__lte=withdrawn_at).update(**audit))
 
 
 def _upsert(facet: Facet, values: dict) -> None:

@@ -36,7 +36,8 @@ _PROGRESS = ProgramProgress._meta.db_table
 COMPLETIONS_SQL = (
     f"SELECT id, counted_key, org, number, passing, passed_at, grade, certificate_status, "
     f"certificate_mode, certificate_at FROM {_COMPLETION} WHERE user_id = %s")
-EXTERNALS_SQL = f"SELECT external_id, achieved_at FROM {_EXTERNAL} WHERE user_id = %s"
+EXTERNALS_SQL = (f"SELECT external_id, achieved_at FROM {_EXTERNAL} "
+                 f"WHERE user_id = %s AND withdrawn_at IS NULL")
 CREDENTIALS_SQL = (
     f"SELECT p.program_id, c.issued_at FROM {_CREDENTIAL} c "
     f"JOIN {_PROGRAM} p ON p.id = c.program_id WHERE c.user_id = %s AND c.active = %s")
@@ -64,7 +65,7 @@ def completions(user_id: int) -> list[tuple]:
 
 
 def externals(user_id: int) -> dict[str, datetime]:
-    """External id → achievement time."""
+    """External id → achievement time (withdrawn achievements do not count)."""
     return {key: _aware(when) for key, when in _rows(EXTERNALS_SQL, [user_id])}
 
 

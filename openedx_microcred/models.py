@@ -135,7 +135,12 @@ class CourseCompletion(models.Model):
 
 
 class ExternalAchievement(models.Model):
-    """An achievement outside the LMS: recorded by staff, or a badge (credentials service)."""
+    """An achievement outside the LMS: recorded by staff, or a badge (credentials service).
+
+    A withdrawn achievement (``withdrawn_at`` set: a revoked badge, or staff withdrawing it)
+    no longer counts; the row stays as the audit trail of who withdrew it, when and why. An
+    award dated after the withdrawal restores it.
+    """
 
     STAFF = "staff"
     BADGE = "badge"
@@ -148,6 +153,12 @@ class ExternalAchievement(models.Model):
     evidence_url = models.URLField(max_length=1000, blank=True, default="")
     source = models.CharField(max_length=16, default=STAFF)
     created = models.DateTimeField(auto_now_add=True)
+    withdrawn_at = models.DateTimeField(
+        null=True, blank=True, editable=False,
+        help_text=_("When it was withdrawn (the revocation event's time, or the staff act)."))
+    withdrawn_by = models.CharField(max_length=150, blank=True, default="", editable=False,
+                                    help_text=_("Who withdrew it: a staff username or the event."))
+    withdrawal_reason = models.CharField(max_length=255, blank=True, default="", editable=False)
 
     class Meta:
         constraints = [
