@@ -53,9 +53,19 @@ def base_url() -> str:
 
 
 def org_did(org: str) -> str | None:
-    """The did:web DID of ``org``, or None when no host is configured (did:key is used)."""
+    """The did:web DID of ``org``, or None when no host is configured (did:key is used).
+
+    The org is one path segment: every character outside DID ``idchar`` (ALPHA, DIGIT, ``.``,
+    ``-``, ``_``) is percent-encoded — ``~`` too, which ``quote`` would leave as is. Orgs that
+    make an unusable segment (``.``, ``..``) are refused at import (``definitions.checks``).
+    """
     prefix = _did_web_prefix()
-    return f"{prefix}{quote(org, safe='')}" if prefix else None
+    return f"{prefix}{did_segment(org)}" if prefix else None
+
+
+def did_segment(value: str) -> str:
+    """``value`` as a did:web path segment (DID Core §3.1 ``idchar``)."""
+    return quote(value, safe="").replace("~", "%7E")
 
 
 def _did_web_prefix() -> str:
@@ -71,19 +81,37 @@ def signer_for(org: str) -> Signer:
 
 
 def signer_for_method(org: str, verification_method: str) -> Signer:
-    """The signer of ``org`` whose key is ``verification_method`` (``…#<multibase>``), retired
-    or not: documents derived from a credential are signed by the key that signed it."""
-    multibase = verification_method.rsplit("#", 1)[-1]
+    """The signer of ``org`` whose key is ``verification_method`` (``<did>#<multibase>``),
+    retired or not, under that method's DID: documents derived from a credential are signed by
+    the key and issuer id that signed it, even after the org's identifiers changed (a rotation
+    under did:key, an LMS host configured later)."""
+    did, _, multibase = verification_method.rpartition("#")
     key = IssuerKey.objects.filter(org=org, public_key=multibase).first()
     if key is None:
         raise LookupError(f"{org} has no key {multibase}")
-    return _signer(org, key)
+    return _signer(org, key, did=did or None)
 
 
-def _signer(org: str, key: IssuerKey) -> Signer:
+def signer_for_did(org: str, did: str) -> Signer:
+    """A signer of ``org`` whose issuer id is ``did``: the did:key's own key (retired or not),
+    else the org's active key. Status lists are signed so, one family per issuer id: a verifier
+    requires a list's issuer to equal the credential's (Bitstring Status List v1.0 §3.2)."""
+    if did.startswith("did:key:"):
+        multibase = did.removeprefix("did:key:")
+        key = IssuerKey.objects.filter(org=org, public_key=multibase).first()
+        if key is None:
+            raise LookupError(f"{org} has no key {multibase}")
+        return _signer(org, key, did=did)
+    active = signer_for(org)
+    if not did or did == active.did:
+        return active
+    return _signer(org, IssuerKey.objects.get(org=org, active=True), did=did)
+
+
+def _signer(org: str, key: IssuerKey, *, did: str | None = None) -> Signer:
     private_key = _decrypt(key.encrypted_private_key)
     public_key = private_key.public_key()
-    did = org_did(org) or did_key(public_key)
+    did = did or org_did(org) or did_key(public_key)
     return Signer(did=did, verification_method=verification_method_id(did, public_key),
                   private_key=private_key)
 

@@ -290,6 +290,9 @@ class StatusList(models.Model):
 
     list_id = models.SlugField(max_length=120, unique=True)
     org = models.CharField(max_length=255, db_index=True)
+    issuer = models.CharField(
+        max_length=255, blank=True, default="", editable=False,
+        help_text=_("The issuer id (DID) the list is signed as: the one of its credentials."))
     purpose = models.CharField(max_length=32, default=REVOCATION)
     size = models.PositiveIntegerField()
     next_index = models.PositiveIntegerField(default=0)
