@@ -19,7 +19,8 @@ from .reader import SourceLines
 def check_definition(definition: ProgramDefinition, lines: SourceLines) -> None:
     """Raise ``ProgramDefinitionError`` (with the offending line) for the first problem found.
 
-    Problems: an org that cannot name the issuer (``.``, ``..``); a completion window without bounds or ending before it starts; a group whose
+    Problems: an org that cannot name the issuer (``.``, ``..``); a completion window without
+    bounds or ending before it starts; a group whose
     ``min-count`` is below 1 or above its number of children, or whose ``min-credits`` is above
     the credits available under it; a course ``mode`` without ``completion="certificate"``; a
     programme that requires itself; a course, programme, external id or badge template required
