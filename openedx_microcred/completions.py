@@ -48,10 +48,22 @@ PASSING = Facet("passing_event_at", (
                   "WHEN {new}.passing THEN {new}.passing_event_at ELSE NULL END"),
     ("passing", "{new}.passing"),
 ))
-GRADE = Facet("grade_event_at", (("grade", "{new}.grade"),))
+# Each facet keeps when its current state was first reported (an event time): a repeated
+# grade, status or mode does not move the date; a changed one starts it again.
+GRADE = Facet("grade_event_at", (
+    ("grade_at", "CASE WHEN {new}.grade = {old}.grade AND {old}.grade_at IS NOT NULL "
+                 "THEN {old}.grade_at ELSE {new}.grade_event_at END"),
+    ("grade", "{new}.grade"),
+))
 CERTIFICATE = Facet("certificate_event_at", (
     ("certificate_at", "CASE WHEN {new}.certificate_status = {old}.certificate_status "
                        "THEN {old}.certificate_at ELSE {new}.certificate_event_at END"),
+    # The mode counts for leaves with mode="verified": an upgrade (audit -> verified) under the
+    # same status is when that leaf's state was reached.
+    ("certificate_mode_at", "CASE WHEN {new}.certificate_status = {old}.certificate_status "
+                            "AND {new}.certificate_mode = {old}.certificate_mode "
+                            "AND {old}.certificate_mode_at IS NOT NULL "
+                            "THEN {old}.certificate_mode_at ELSE {new}.certificate_event_at END"),
     ("certificate_status", "{new}.certificate_status"),
     ("certificate_mode", "{new}.certificate_mode"),
 ))
@@ -72,7 +84,7 @@ def record_grade(*, user_id: int, course_key: str, counted_key: str, org: str, n
     """Record a persistent-grade event (``grade`` is the percent grade, 0.0–1.0)."""
     _upsert(GRADE, {
         "user_id": user_id, "course_key": course_key, "counted_key": counted_key, "org": org,
-        "number": number, "grade": grade, "grade_event_at": event_time,
+        "number": number, "grade": grade, "grade_at": event_time, "grade_event_at": event_time,
     })
 
 
@@ -82,7 +94,8 @@ def record_certificate(*, user_id: int, course_key: str, counted_key: str, org: 
     _upsert(CERTIFICATE, {
         "user_id": user_id, "course_key": course_key, "counted_key": counted_key, "org": org,
         "number": number, "certificate_status": status, "certificate_mode": mode,
-        "certificate_at": event_time, "certificate_event_at": event_time,
+        "certificate_at": event_time, "certificate_mode_at": event_time,
+        "certificate_event_at": event_time,
     })
 
 

@@ -13,6 +13,7 @@ import dataclasses
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import connection, transaction
@@ -20,7 +21,15 @@ from django.utils import timezone
 
 from . import hotpath, issuance, rules
 from .conf import setting
-from .models import Credential, LearnerLock, Program, ProgramLeafIndex, ProgramProgress
+from .models import (
+    CourseCompletion,
+    Credential,
+    ExternalAchievement,
+    LearnerLock,
+    Program,
+    ProgramLeafIndex,
+    ProgramProgress,
+)
 from .programs import course_index_key, definition_for
 
 
@@ -121,13 +130,14 @@ def load_record(user_id: int, *, with_externals: bool = True,
     courses: list[rules.CourseResult] = []
     completion_ids: dict[str, int] = {}
     earned = issuance.EARNED_CERTIFICATE_STATUSES
-    for pk, key, org, number, passing, passed_at, grade, cert, mode, cert_at in \
-            hotpath.completions(user_id):
+    for pk, key, org, number, passing, passed_at, grade, grade_at, cert, mode, cert_at, \
+            mode_at in hotpath.completions(user_id):
         completion_ids.setdefault(key, pk)
         courses.append(rules.CourseResult(
             course_key=key, org=org, number=number, run=key.rsplit("+", 1)[-1],
-            passing=bool(passing), passed_at=passed_at, grade=grade,
+            passing=bool(passing), passed_at=passed_at, grade=grade, grade_at=grade_at,
             certificate=cert in earned, certificate_mode=mode, certificate_at=cert_at,
+            certificate_mode_at=mode_at,
         ))
     record = rules.LearnerRecord(courses=tuple(courses),
                                  credentials=hotpath.active_credentials(user_id),
@@ -229,12 +239,40 @@ def _evaluate_one(user_id: int, candidate: _Candidate, record: rules.LearnerReco
             return True
     elif not result.complete and active and setting("MICROCRED_REVOKE_ON_REGRESSION"):
         revoked = issuance.revoke_active(user_id=user_id, program_pk=candidate.pk,
-                                         reason="requirements no longer met")
+                                         reason="requirements no longer met",
+                                         at=_regressed_at(user_id, candidate.pk, result))
         if revoked is not None:
             outcome.revoked.append(candidate.program_id)
             outcome.credential_ids.append(revoked.pk)
             return True
     return False
+
+
+def _regressed_at(user_id: int, program_pk: int,
+                  result: rules.Evaluation) -> datetime | None:
+    """When the requirements stopped being met, from the events' times: the latest event time
+    of the facts that counted for the active credential and count no longer (a course's
+    passing, grade or certificate event, a withdrawal, a stacked credential's revocation).
+    None when unknown (the caller then uses the time of the revocation). A rare path: ORM."""
+    stored = (Credential.objects.filter(user_id=user_id, program_id=program_pk, active=True)
+              .values_list("evidence", flat=True).first()) or []
+    still = {item.path for item in result.evidence}
+    lost = [rules.Evidence.from_json(item) for item in stored if item["path"] not in still]
+    times: list[datetime] = []
+    for item in lost:
+        if item.kind == "course":
+            for row in CourseCompletion.objects.filter(user_id=user_id, counted_key=item.key) \
+                    .values_list("passing_event_at", "grade_event_at", "certificate_event_at"):
+                times += [when for when in row if when is not None]
+        elif item.kind == "external":
+            times += list(ExternalAchievement.objects.filter(
+                user_id=user_id, external_id=item.key, withdrawn_at__isnull=False)
+                .values_list("withdrawn_at", flat=True))
+        else:
+            times += list(Credential.objects.filter(
+                user_id=user_id, program__program_id=item.key, revoked_at__isnull=False)
+                .values_list("revoked_at", flat=True))
+    return min(max(times), timezone.now()) if times else None
 
 
 def _store_progress(user_id: int, candidate: _Candidate, result: rules.Evaluation,

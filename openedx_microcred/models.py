@@ -101,7 +101,9 @@ class CourseCompletion(models.Model):
     """A learner's latest known standing in one course run.
 
     Written only by ``completions.record_*`` upserts, each facet (passing, grade, certificate)
-    ordered by its own event time: an older event never overwrites newer state.
+    ordered by its own event time: an older event never overwrites newer state. ``passed_at``,
+    ``grade_at``, ``certificate_at`` and ``certificate_mode_at`` are event times: when the
+    current state of the facet was first reported (re-affirming it does not move them).
     """
 
     # No database FK constraint: the receiver's single upsert must not be able to fail inside the
@@ -117,10 +119,15 @@ class CourseCompletion(models.Model):
     passed_at = models.DateTimeField(null=True, blank=True)
     passing_event_at = models.DateTimeField(null=True, blank=True)
     grade = models.FloatField(null=True, blank=True)
+    grade_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("Since when the learner has had this grade."))
     grade_event_at = models.DateTimeField(null=True, blank=True)
     certificate_status = models.CharField(max_length=32, null=True, blank=True)
     certificate_mode = models.CharField(max_length=64, null=True, blank=True)
-    certificate_at = models.DateTimeField(null=True, blank=True)
+    certificate_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("Since when the certificate has had this status."))
+    certificate_mode_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("Since when it has had this status and this mode."))
     certificate_event_at = models.DateTimeField(null=True, blank=True)
     modified = models.DateTimeField(default=timezone.now)
 

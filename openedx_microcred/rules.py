@@ -135,11 +135,13 @@ class CourseResult:
     number: str
     run: str
     passing: bool = False
-    passed_at: datetime | None = None
+    passed_at: datetime | None = None  # since when passing (event time)
     grade: float | None = None
+    grade_at: datetime | None = None  # since when this grade (event time)
     certificate: bool = False
     certificate_mode: str | None = None
-    certificate_at: datetime | None = None
+    certificate_at: datetime | None = None  # since when this certificate status
+    certificate_mode_at: datetime | None = None  # since when this status and mode
 
 
 @dataclass(frozen=True)
@@ -386,14 +388,17 @@ def _leaf_evidence(program: ProgramRules, leaf: Leaf, path: str,
 
 def _course_evidence(program: ProgramRules, leaf: CourseLeaf, path: str,
                      record: LearnerRecord) -> Evidence | None:
-    """The earliest qualifying result in the leaf's course, if any."""
+    """The earliest qualifying result in the leaf's course, if any, dated when every part of
+    the leaf's rule held (completion, mode, grade): the latest of those parts' times."""
     best: tuple[datetime | None, CourseResult] | None = None
     for result in record.results_for(leaf):
         done, when = _completed_at(program, leaf, result)
         if not done:
             continue
-        if leaf.min_grade is not None and (result.grade is None or result.grade < leaf.min_grade):
-            continue
+        if leaf.min_grade is not None:
+            if result.grade is None or result.grade < leaf.min_grade:
+                continue
+            when = _latest(when, result.grade_at)
         if not _in_window(program, when):
             continue
         if best is None or _earlier(when, best[0]):
@@ -410,8 +415,17 @@ def _completed_at(program: ProgramRules, leaf: CourseLeaf,
     if program.completion == CERTIFICATE:
         if not result.certificate or (leaf.mode and result.certificate_mode != leaf.mode):
             return False, None
+        if leaf.mode:
+            return True, _latest(result.certificate_at, result.certificate_mode_at)
         return True, result.certificate_at
     return result.passing, result.passed_at
+
+
+def _latest(first: datetime | None, second: datetime | None) -> datetime | None:
+    """The later of two times; an unknown one (None) does not count."""
+    if first is None or second is None:
+        return first or second
+    return max(first, second)
 
 
 def _earlier(candidate: datetime | None, current: datetime | None) -> bool:
