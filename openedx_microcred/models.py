@@ -11,6 +11,7 @@ DO NOT put business rules here: requirement evaluation lives in ``rules`` (pure)
 """
 from __future__ import annotations
 
+import hashlib
 import uuid
 
 from django.conf import settings
@@ -266,14 +267,23 @@ class LearnerLock(models.Model):
         return str(self.user_id)
 
 
+def org_key(org: str) -> str:
+    """A digest of the exact org name, for lookups and constraints: MySQL/MariaDB compare text
+    case-insensitively by default, and orgs differing only in case are distinct issuers."""
+    return hashlib.sha256(org.encode()).hexdigest()
+
+
 class IssuerKey(models.Model):
     """An organisation's Ed25519 signing key; the private half is encrypted at rest.
 
-    One active key per org (``active`` True or NULL, as for credentials). Retired keys stay: they
-    remain in the org's DID document so credentials signed before a rotation still verify.
+    One active key per org (``active`` True or NULL, as for credentials; the org is compared
+    by ``org_key``, exactly). Retired keys stay: they remain in the org's DID document so
+    credentials signed before a rotation still verify.
     """
 
     org = models.CharField(max_length=255, db_index=True)
+    org_key = models.CharField(max_length=64, db_index=True, editable=False, default="",
+                               help_text=_("SHA-256 of the exact org name (org_key)."))
     public_key = models.CharField(max_length=100, unique=True,
                                   help_text=_("Multikey (multibase base58btc) public key."))
     encrypted_private_key = models.TextField(editable=False)
@@ -283,7 +293,8 @@ class IssuerKey(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["org", "active"], name="microcred_one_active_key"),
+            models.UniqueConstraint(fields=["org_key", "active"],
+                                    name="microcred_one_active_org_key"),
         ]
 
     def __str__(self) -> str:
@@ -297,6 +308,8 @@ class StatusList(models.Model):
 
     list_id = models.SlugField(max_length=120, unique=True)
     org = models.CharField(max_length=255, db_index=True)
+    org_key = models.CharField(max_length=64, db_index=True, editable=False, default="",
+                               help_text=_("SHA-256 of the exact org name (org_key)."))
     issuer = models.CharField(
         max_length=255, blank=True, default="", editable=False,
         help_text=_("The issuer id (DID) the list is signed as: the one of its credentials."))

@@ -17,7 +17,7 @@ from django.utils.text import slugify
 from . import issuers
 from .conf import setting
 from .credentials import proof, statuslist
-from .models import StatusList
+from .models import StatusList, org_key
 
 
 def allocate(org: str) -> tuple[StatusList, int]:
@@ -31,7 +31,7 @@ def allocate(org: str) -> tuple[StatusList, int]:
     issuer = issuers.signer_for(org).did
     for _ in range(3):  # a concurrent issuer may create the org's next list first
         current = (StatusList.objects.select_for_update()
-                   .filter(org=org, issuer=issuer, purpose=StatusList.REVOCATION,
+                   .filter(org_key=org_key(org), issuer=issuer, purpose=StatusList.REVOCATION,
                            next_index__lt=F("size"))
                    .order_by("pk").first())
         if current is not None:
@@ -84,8 +84,9 @@ def set_bit(status_list_pk: int, index: int) -> StatusList:
 
 def _new_list(org: str, issuer: str) -> StatusList:
     size = setting("MICROCRED_STATUS_LIST_SIZE")
-    number = StatusList.objects.filter(org=org, issuer=issuer).count() + 1
-    created = StatusList(list_id=list_id(org, issuer, number), org=org, issuer=issuer,
+    number = StatusList.objects.filter(org_key=org_key(org), issuer=issuer).count() + 1
+    created = StatusList(list_id=list_id(org, issuer, number), org=org, org_key=org_key(org),
+                         issuer=issuer,
                          purpose=StatusList.REVOCATION, size=size,
                          bits=bytes(statuslist.new_bitstring(size)))
     created.document = _signed_document(created)
