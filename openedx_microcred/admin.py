@@ -4,6 +4,7 @@ from typing import Any
 import django
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -83,7 +84,7 @@ class ExternalAchievementAdmin(admin.ModelAdmin):
             return TemplateResponse(request, "admin/openedx_microcred/withdraw.html", {
                 **self.admin_site.each_context(request), "title": _("Withdraw achievements"),
                 "form": form, "queryset": queryset, "opts": self.model._meta,
-                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME})
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME})
         withdrawn = sum(
             api.withdraw_external_achievement(
                 user_id=row.user_id, external_id=row.external_id,

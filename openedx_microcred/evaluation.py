@@ -258,21 +258,21 @@ def _regressed_at(user_id: int, program_pk: int,
               .values_list("evidence", flat=True).first()) or []
     still = {item.path for item in result.evidence}
     lost = [rules.Evidence.from_json(item) for item in stored if item["path"] not in still]
-    times: list[datetime] = []
+    times: list[datetime | None] = []
     for item in lost:
         if item.kind == "course":
             for row in CourseCompletion.objects.filter(user_id=user_id, counted_key=item.key) \
                     .values_list("passing_event_at", "grade_event_at", "certificate_event_at"):
-                times += [when for when in row if when is not None]
+                times += row
         elif item.kind == "external":
-            times += list(ExternalAchievement.objects.filter(
-                user_id=user_id, external_id=item.key, withdrawn_at__isnull=False)
-                .values_list("withdrawn_at", flat=True))
+            times += ExternalAchievement.objects.filter(
+                user_id=user_id, external_id=item.key).values_list("withdrawn_at", flat=True)
         else:
-            times += list(Credential.objects.filter(
-                user_id=user_id, program__program_id=item.key, revoked_at__isnull=False)
-                .values_list("revoked_at", flat=True))
-    return min(max(times), timezone.now()) if times else None
+            times += Credential.objects.filter(
+                user_id=user_id, program__program_id=item.key).values_list("revoked_at",
+                                                                           flat=True)
+    known = [when for when in times if when is not None]
+    return min(max(known), timezone.now()) if known else None
 
 
 def _store_progress(user_id: int, candidate: _Candidate, result: rules.Evaluation,

@@ -307,8 +307,8 @@ def _decide(group: Group, path: str, evidence: Mapping[str, Evidence],
         children = best[:group.min_count]
         total = sum((child.credits for child in children), ZERO)
     counted: dict[str, Decimal] = {}
-    for child in children:
-        counted.update(child.counted)
+    for decision in children:
+        counted.update(decision.counted)
     return _Decision(ok, total, counted)
 
 
@@ -455,6 +455,16 @@ def minimum_credits(node: Node) -> Decimal:
     return min(totals)
 
 
+def maximum_credits(node: Node) -> Decimal:
+    """The most credits ``node`` can count (a ``min_count``-only group: its N best children)."""
+    if not isinstance(node, Group):
+        return node.credits
+    children = sorted((maximum_credits(child) for child in node.children), reverse=True)
+    if _counts_best(node):
+        children = children[:node.min_count]
+    return sum(children, ZERO)
+
+
 def _achievable(node: Node, cap: Decimal) -> dict[tuple[bool, Decimal], Decimal]:
     """Map ``(satisfied, min(total, cap))`` to the least actual total reaching it under ``node``.
 
@@ -485,9 +495,9 @@ def _achievable(node: Node, cap: Decimal) -> dict[tuple[bool, Decimal], Decimal]
             else:
                 moves = [(used, ZERO)] + ([(used + 1, extra)] if used < needed else [])
             for new_used, added in moves:
-                key = (min(count + ok, needed), new_used, min(capped + added, local_cap))
-                if key not in combined or total < combined[key]:
-                    combined[key] = total
+                state = (min(count + ok, needed), new_used, min(capped + added, local_cap))
+                if state not in combined or total < combined[state]:
+                    combined[state] = total
         states = combined
     out: dict[tuple[bool, Decimal], Decimal] = {}
     for (count, _used, capped), actual in states.items():

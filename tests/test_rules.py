@@ -690,3 +690,8 @@ def test_progress_never_reaches_the_total_while_a_requirement_is_unmet():
     assert not evaluation.complete
     assert evaluation.credits_earned == D(3)
     assert evaluate(p, externals("a", "b", "c")).credits_earned == D(4)
+
+
+def test_maximum_credits_counts_the_best_children_of_a_min_count_group():
+    electives = Group((course("E1", credits=4), course("E2", credits=3)), min_count=1)
+    assert rules.maximum_credits(Group((electives, course("C", credits=2)))) == D(6)

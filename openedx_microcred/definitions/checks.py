@@ -80,7 +80,8 @@ def _check_group(group: rules.Group, line: int) -> None:
             f"min-count {group.min_count} is more than the group's {size} "
             f"{'child' if size == 1 else 'children'}", line=line)
     if group.min_credits is not None:
-        available = sum((leaf.credits for leaf in rules.iter_leaves(group)), rules.ZERO)
+        # What can count: a min-count subgroup counts only its best N children.
+        available = sum((rules.maximum_credits(child) for child in group.children), rules.ZERO)
         if group.min_credits > available:
             raise ProgramDefinitionError(
                 f"min-credits {format_decimal(group.min_credits)} is more than the "
