@@ -699,7 +699,8 @@ def definitions(draw) -> ProgramDefinition:
     optional = st.none
     return ProgramDefinition(
         id="prog-" + draw(st.from_regex(r"[A-Za-z0-9_-]{0,10}", fullmatch=True)),
-        org=draw(st.from_regex(r"[A-Za-z0-9_.~-]{1,10}", fullmatch=True)),
+        org=draw(st.from_regex(r"[A-Za-z0-9_.~-]{1,10}", fullmatch=True)
+                 .filter(lambda org: org not in (".", ".."))),  # refused: not a DID segment
         title=draw(NON_EMPTY_TEXTS), requirements=rules.Group(children=root.children),
         lang=draw(st.sampled_from(["en", "zh-Hans", "fr-CA"])),
         achievement_type=draw(ACHIEVEMENT_TYPES), completion=completion,
