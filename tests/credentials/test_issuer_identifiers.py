@@ -157,3 +157,22 @@ def test_orgs_that_make_unusable_did_segments_are_refused_at_import(org):
         api.import_program(program_xml("p", '<course key="course-v1:ExampleX+1+2025">C</course>',
                                        org=org))
     assert refused.value.line == 1
+
+
+def test_a_host_configured_later_keeps_did_key_credentials_and_their_clr_verifiable(
+        node, make_user, settings):
+    settings.LMS_ROOT_URL = ""
+    settings.MICROCRED_ISSUER_HOST = ""
+    api.import_program(program_xml("p", f'<course key="{C1}" credits="2">C1</course>',
+                                   org="ExampleX"))
+    learner = make_user("first")
+    send_passing(learner.pk, C1, time=utc(2025, 3, 1))
+    credential = Credential.objects.get(user=learner)
+    settings.MICROCRED_ISSUER_HOST = "lms.example.com"  # the issuer id is now did:web
+    clr = api.get_clr_document(credential.uuid)  # built after the change
+    assert clr["issuer"]["id"] == credential.document["issuer"]["id"]
+    assert clr["issuer"]["id"].startswith("did:key:")
+    results = run_status_script(node, credentials=[credential.document, clr],
+                                documents=_documents())["results"]
+    assert [result["verified"] for result in results] == [True, True], results
+    assert api.get_verification(credential.uuid).verdict == "valid"
