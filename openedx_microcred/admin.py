@@ -4,13 +4,14 @@ from typing import Any
 import django
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import delivery, encryption, issuance, monitoring, registries, tasks
+from . import api, delivery, encryption, evaluation, issuance, monitoring, registries, tasks
 from .models import (
     BackfillCheckpoint,
     CourseCompletion,
@@ -58,11 +59,43 @@ class CourseCompletionAdmin(ReadOnlyAdmin):
     raw_id_fields = ("user",)
 
 
+class WithdrawForm(forms.Form):
+    """The reason staff give when withdrawing external achievements."""
+
+    reason = forms.CharField(label=_("Reason"), max_length=255)
+
+
 @admin.register(ExternalAchievement)
 class ExternalAchievementAdmin(admin.ModelAdmin):
-    list_display = ("user_id", "external_id", "achieved_at", "source")
+    list_display = ("user_id", "external_id", "achieved_at", "source", "withdrawn_at")
+    list_filter = ("source", ("withdrawn_at", admin.EmptyFieldListFilter))
     search_fields = ("external_id", "user__username")
     raw_id_fields = ("user",)
+    readonly_fields = ("withdrawn_at", "withdrawn_by", "withdrawal_reason")
+    actions = ["withdraw_selected"]
+
+    def has_delete_permission(self, request, obj=None):
+        # Withdraw instead: the row is the audit trail, and withdrawing re-evaluates.
+        return False
+
+    @admin.action(description=_("Withdraw the selected achievements"), permissions=["change"])
+    def withdraw_selected(self, request, queryset):
+        """Ask for a reason, then withdraw each achievement (audit trail, re-evaluation)."""
+        form = WithdrawForm(request.POST if "apply" in request.POST else None)
+        if not form.is_valid():
+            return TemplateResponse(request, "admin/openedx_microcred/withdraw.html", {
+                **self.admin_site.each_context(request), "title": _("Withdraw achievements"),
+                "form": form, "queryset": queryset, "opts": self.model._meta,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME})
+        withdrawn = sum(
+            api.withdraw_external_achievement(
+                user_id=row.user_id, external_id=row.external_id,
+                reason=form.cleaned_data["reason"], withdrawn_by=request.user.get_username())
+            for row in queryset)
+        self.message_user(request, ngettext("%d achievement withdrawn.",
+                                            "%d achievements withdrawn.", withdrawn) % withdrawn,
+                          messages.SUCCESS)
+        return None
 
 
 @admin.register(ProgramProgress)
@@ -86,10 +119,12 @@ class CredentialAdmin(ReadOnlyAdmin):
     def revoke_selected(self, request, queryset):
         """Revoke each awarded credential: status-list bit set, list re-signed."""
         reason = f"revoked by {request.user.get_username()}"
-        revoked_ids = [credential.pk for credential in queryset
-                       if issuance.revoke(credential, reason=reason)]
+        outcomes = [evaluation.revoke_credential(credential.pk, reason=reason)
+                    for credential in queryset]
+        # Stacked credentials revoked with them are dispatched too.
+        revoked_ids = [pk for outcome in outcomes for pk in outcome.credential_ids]
         tasks.dispatch_deliveries(revoked_ids)
-        revoked = len(revoked_ids)
+        revoked = sum(bool(outcome.credential_ids) for outcome in outcomes)
         self.message_user(request, ngettext("%d credential revoked.", "%d credentials revoked.",
                                             revoked) % revoked, messages.SUCCESS)
         for org in sorted(set(StatusList.objects.filter(

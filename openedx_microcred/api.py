@@ -14,12 +14,13 @@ from uuid import UUID
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from . import (
     completions,
     delivery,
     encryption,
-    issuance,
+    evaluation,
     issuers,
     platform,
     programs,
@@ -52,6 +53,7 @@ __all__ = [
     "import_programs",
     "export_program",
     "record_external_achievement",
+    "withdraw_external_achievement",
     "get_progress",
     "get_credentials",
     "CredentialNotFound",
@@ -159,6 +161,35 @@ def record_external_achievement(*, user_id: int, external_id: str, achieved_at: 
         transaction.on_commit(lambda: tasks.enqueue_evaluation(user_id, external_id=external_id))
 
 
+def withdraw_external_achievement(*, user_id: int, external_id: str, reason: str,
+                                  withdrawn_by: str, withdrawn_at: datetime | None = None,
+                                  ) -> bool:
+    """Withdraw a learner's external achievement (recorded by staff or from a badge).
+
+    It no longer counts toward any programme; the row keeps the audit trail (``withdrawn_by``,
+    ``withdrawn_at``, default now, and ``reason``). The programmes containing it are
+    re-evaluated after the transaction commits, under the same policy as a revoked certificate:
+    with ``MICROCRED_REVOKE_ON_REGRESSION`` a credential whose requirements are no longer met is
+    revoked. Returns False when there was nothing to withdraw (none recorded, already withdrawn,
+    or awarded after ``withdrawn_at``). Raises ``ValueError`` for an empty reason or withdrawer,
+    or a naive ``withdrawn_at``.
+    """
+    reason, withdrawn_by = (reason or "").strip(), (withdrawn_by or "").strip()
+    if not reason or not withdrawn_by:
+        raise ValueError("a withdrawal needs a reason and who withdrew it")
+    when = withdrawn_at or timezone.now()
+    if when.tzinfo is None:
+        raise ValueError("withdrawn_at must be timezone-aware")
+    with transaction.atomic():
+        withdrawn = completions.withdraw_external(
+            user_id=user_id, external_id=external_id, withdrawn_at=when, by=withdrawn_by,
+            reason=reason)
+        if withdrawn:
+            transaction.on_commit(
+                lambda: tasks.enqueue_evaluation(user_id, external_id=external_id))
+    return withdrawn
+
+
 def get_progress(*, user_id: int) -> list[ProgramProgressData]:
     """The learner's progress in every programme they have started, by programme id."""
     rows = (ProgramProgress.objects.filter(user_id=user_id)
@@ -182,7 +213,8 @@ def get_credentials(*, user_id: int) -> list[CredentialData]:
 
 @dataclass(frozen=True)
 class CourseEvidenceData:
-    """A course that counted towards a credential."""
+    """A course that counted towards a credential; ``credits`` are those it counted (0 for a
+    surplus elective beyond a ``min-count`` group's best N)."""
 
     course_key: str
     title: str
@@ -219,7 +251,9 @@ class VerificationData:
 
 def revoke_credential(credential_uuid: UUID | str, *, reason: str) -> bool:
     """Revoke a credential: its status-list bit is set, the list re-signed, and a revocation
-    queued for every registry that received it.
+    queued for every registry that received it. Programmes stacking on it are re-evaluated in
+    the same transaction: with ``MICROCRED_REVOKE_ON_REGRESSION`` their credentials are revoked
+    at once, the same way.
 
     When the org's signing key cannot be decrypted the revocation is still recorded (status,
     bit, registry deliveries) and an error is logged; the served status list is signed by the
@@ -228,10 +262,10 @@ def revoke_credential(credential_uuid: UUID | str, *, reason: str) -> bool:
     """
     credential = _credential(credential_uuid)
     with transaction.atomic():
-        revoked = issuance.revoke(credential, reason=reason or "revoked")
-        if revoked:
-            transaction.on_commit(lambda: tasks.dispatch_deliveries([credential.pk]))
-    return revoked
+        outcome = evaluation.revoke_credential(credential.pk, reason=reason or "revoked")
+        if outcome.credential_ids:
+            transaction.on_commit(lambda: tasks.dispatch_deliveries(outcome.credential_ids))
+    return bool(outcome.credential_ids)
 
 
 class RegistryConfigurationError(ValueError):
@@ -335,7 +369,8 @@ def get_verification(credential_uuid: UUID | str) -> VerificationData:
     verdict = verification.verify(credential)
     evidence = [rules.Evidence.from_json(item) for item in credential.evidence]
     courses = tuple(
-        CourseEvidenceData(course_key=course.key, title=course.title, credits=course.credits,
+        CourseEvidenceData(course_key=course.key, title=course.title,
+                           credits=course.counted_credits,
                            completed_at=course.completed_at)
         for course in completed_courses(definition, evidence))
     issuer = definition.issuer

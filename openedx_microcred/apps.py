@@ -23,6 +23,7 @@ RECEIVERS = [
     ("on_certificate_revoked", "CERTIFICATE_REVOKED"),
     ("on_persistent_grade_summary", "PERSISTENT_GRADE_SUMMARY_CHANGED"),
     ("on_badge_awarded", "BADGE_AWARDED"),
+    ("on_badge_revoked", "BADGE_REVOKED"),
 ]
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from .models import CourseCompletion, ExternalAchievement
@@ -47,10 +48,22 @@ PASSING = Facet("passing_event_at", (
                   "WHEN {new}.passing THEN {new}.passing_event_at ELSE NULL END"),
     ("passing", "{new}.passing"),
 ))
-GRADE = Facet("grade_event_at", (("grade", "{new}.grade"),))
+# Each facet keeps when its current state was first reported (an event time): a repeated
+# grade, status or mode does not move the date; a changed one starts it again.
+GRADE = Facet("grade_event_at", (
+    ("grade_at", "CASE WHEN {new}.grade = {old}.grade AND {old}.grade_at IS NOT NULL "
+                 "THEN {old}.grade_at ELSE {new}.grade_event_at END"),
+    ("grade", "{new}.grade"),
+))
 CERTIFICATE = Facet("certificate_event_at", (
     ("certificate_at", "CASE WHEN {new}.certificate_status = {old}.certificate_status "
                        "THEN {old}.certificate_at ELSE {new}.certificate_event_at END"),
+    # The mode counts for leaves with mode="verified": an upgrade (audit -> verified) under the
+    # same status is when that leaf's state was reached.
+    ("certificate_mode_at", "CASE WHEN {new}.certificate_status = {old}.certificate_status "
+                            "AND {new}.certificate_mode = {old}.certificate_mode "
+                            "AND {old}.certificate_mode_at IS NOT NULL "
+                            "THEN {old}.certificate_mode_at ELSE {new}.certificate_event_at END"),
     ("certificate_status", "{new}.certificate_status"),
     ("certificate_mode", "{new}.certificate_mode"),
 ))
@@ -71,7 +84,7 @@ def record_grade(*, user_id: int, course_key: str, counted_key: str, org: str, n
     """Record a persistent-grade event (``grade`` is the percent grade, 0.0–1.0)."""
     _upsert(GRADE, {
         "user_id": user_id, "course_key": course_key, "counted_key": counted_key, "org": org,
-        "number": number, "grade": grade, "grade_event_at": event_time,
+        "number": number, "grade": grade, "grade_at": event_time, "grade_event_at": event_time,
     })
 
 
@@ -81,19 +94,52 @@ def record_certificate(*, user_id: int, course_key: str, counted_key: str, org: 
     _upsert(CERTIFICATE, {
         "user_id": user_id, "course_key": course_key, "counted_key": counted_key, "org": org,
         "number": number, "certificate_status": status, "certificate_mode": mode,
-        "certificate_at": event_time, "certificate_event_at": event_time,
+        "certificate_at": event_time, "certificate_mode_at": event_time,
+        "certificate_event_at": event_time,
     })
 
 
 def record_external(*, user_id: int, external_id: str, achieved_at: datetime,
                     evidence_url: str = "", source: str = ExternalAchievement.STAFF) -> None:
-    """Record an external achievement; a repeat keeps the earliest time (first achieved)."""
+    """Record an external achievement; a repeat keeps the earliest time (first achieved).
+
+    An award dated after a withdrawal restores the achievement as of the award's time; one
+    dated before it (a late or replayed event) leaves it withdrawn. Two statements.
+    """
     row = ExternalAchievement(user_id=user_id, external_id=external_id, achieved_at=achieved_at,
                               evidence_url=evidence_url or "", source=source)
     ExternalAchievement.objects.bulk_create([row], ignore_conflicts=True)
+    # One statement for both: an earlier award moves the date back (withdrawn or not); an award
+    # after the withdrawal restores it (``withdrawn_by``/``withdrawal_reason`` stay as the record
+    # of the last withdrawal).
     ExternalAchievement.objects.filter(
-        user_id=user_id, external_id=external_id, achieved_at__gt=achieved_at,
-    ).update(achieved_at=achieved_at, evidence_url=evidence_url or "", source=source)
+        Q(withdrawn_at__lt=achieved_at) | Q(achieved_at__gt=achieved_at),
+        user_id=user_id, external_id=external_id,
+    ).update(achieved_at=achieved_at, evidence_url=evidence_url or "", source=source,
+             withdrawn_at=Case(When(withdrawn_at__lt=achieved_at, then=Value(None)),
+                               default=F("withdrawn_at"),
+                               output_field=ExternalAchievement._meta.get_field("withdrawn_at")))
+
+
+def withdraw_external(*, user_id: int, external_id: str, withdrawn_at: datetime, by: str,
+                      reason: str, source: str = ExternalAchievement.STAFF,
+                      ahead_of_award: bool = False) -> bool:
+    """Withdraw an external achievement as of ``withdrawn_at``; return whether one was withdrawn.
+
+    An award dated after ``withdrawn_at`` is newer and stays. ``ahead_of_award`` (revocation
+    events, which may arrive before the award they revoke) records a withdrawn row when there
+    is none, so the late award it revokes does not count.
+    """
+    audit = {"withdrawn_at": withdrawn_at, "withdrawn_by": by[:150],
+             "withdrawal_reason": reason[:255]}
+    if ahead_of_award:
+        ExternalAchievement.objects.bulk_create(
+            [ExternalAchievement(user_id=user_id, external_id=external_id,
+                                 achieved_at=withdrawn_at, source=source, **audit)],
+            ignore_conflicts=True)
+    return bool(ExternalAchievement.objects.filter(
+        user_id=user_id, external_id=external_id, withdrawn_at__isnull=True,
+        achieved_at__lte=withdrawn_at).update(**audit))
 
 
 def _upsert(facet: Facet, values: dict) -> None:

@@ -10,7 +10,9 @@ outcome. So:
   and is re-sent with the same idempotency key, which the registry de-duplicates;
 * retryable failures (connection, timeout, 5xx, 408/409/429) back off exponentially with jitter
   (``Retry-After`` honoured); permanent ones (401/403/other 4xx) and exhausted attempts become
-  dead letters, with the last error kept for the admin's "redeliver" action.
+  dead letters, with the last error kept for the admin's "redeliver" action;
+* an issue whose credential fails its own verification (``verification.verify``) is never
+  sent: it is held as a dead letter that says why.
 """
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from . import encryption, platform, registries, signing
+from . import encryption, platform, registries, signing, verification
 from .conf import setting
 from .models import Credential, Delivery, RegistryConnection, RegistryProgramMapping
 from .registries import DeliveryPayload, RegistryError
@@ -93,7 +95,8 @@ def claim_batch(limit: int, *, delivery_id: int | None = None) -> Batch:
             status=Delivery.SENDING, lease_expires_at=lease, attempts=F("attempts") + 1)
     rows = list(Delivery.objects.filter(pk__in=ids, status=Delivery.SENDING,
                                         lease_expires_at=lease)
-                .select_related("credential__program", "credential__version", "connection")
+                .select_related("credential__program", "credential__version",
+                                "credential__status_list", "connection")
                 .defer("credential__clr_document", "credential__evidence")
                 .order_by("next_attempt_at", "pk"))
     return Batch(rows, lease)
@@ -122,6 +125,9 @@ def attempt(row: Delivery, context: _Context | None = None) -> str:
         return _dead(row, "the credential's issue to this registry was never delivered")
     if waiting or not _within_rate_limit(connection):
         return _release(row, seconds=1.0)  # not an attempt: try again shortly
+    held = _fails_own_verification(row)
+    if held:
+        return _dead(row, held)
     try:
         client = client_for(connection)
         result = client.deliver(_payload(row, context or _Context([row])))
@@ -251,6 +257,19 @@ def _payload(row: Delivery, context: _Context) -> DeliveryPayload:
         external_id=issued or None, reason=credential.revocation_reason or None,
         occurred_at=credential.revoked_at if row.action == Delivery.REVOKE else None,
     )
+
+
+def _fails_own_verification(row: Delivery) -> str:
+    """Why an issue must not leave ("" when it may): a credential whose own verification fails
+    (bad proof, a key not of the issuer, a status list the verifier would refuse) is never
+    delivered. The row becomes a dead letter saying why; "Redeliver" checks again."""
+    if row.action != Delivery.ISSUE:
+        return ""
+    verdict = verification.verify(row.credential)
+    if verdict.status != verification.INVALID:
+        return ""
+    return ("held: the credential fails its own verification and is not sent: "
+            f"{verdict.reason or 'invalid'}")
 
 
 def _waiting_for_issue(row: Delivery) -> bool | str:

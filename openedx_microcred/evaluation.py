@@ -14,6 +14,7 @@ import logging
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import connection, transaction
@@ -21,7 +22,15 @@ from django.utils import timezone
 
 from . import encryption, hotpath, issuance, rules
 from .conf import setting
-from .models import LearnerLock, Program, ProgramLeafIndex, ProgramProgress
+from .models import (
+    CourseCompletion,
+    Credential,
+    ExternalAchievement,
+    LearnerLock,
+    Program,
+    ProgramLeafIndex,
+    ProgramProgress,
+)
 from .programs import course_index_key, definition_for
 
 log = logging.getLogger(__name__)
@@ -86,6 +95,35 @@ def evaluate_learner(user_id: int, *, course_key: str | None = None,
     return outcome
 
 
+def revoke_credential(credential_pk: int, *, reason: str,
+                      by: str = Credential.BY_STAFF) -> Outcome:
+    """Revoke a credential and, in the same transaction, re-evaluate the programmes that stack
+    on it (ADR 0001 §7): with ``MICROCRED_REVOKE_ON_REGRESSION`` their credentials are revoked
+    too (status bit set, revocations written to the outbox), and so on up the stack.
+
+    Returns what was revoked (``credential_ids`` for the caller to dispatch after commit); an
+    empty outcome when the credential was not awarded.
+    """
+    outcome = Outcome()
+    with transaction.atomic():
+        credential = Credential.objects.select_related("program").get(pk=credential_pk)
+        _lock_learner(credential.user_id)
+        if not issuance.revoke(credential, reason=reason, by=by):
+            return outcome
+        program_id = credential.program.program_id
+        outcome.revoked.append(program_id)
+        outcome.credential_ids.append(credential.pk)
+        parents = _candidates(program_ids=[program_id], parents=True)
+        if parents:
+            stacked = evaluate_learner(credential.user_id,
+                                       program_ids=[parent.program_id for parent in parents])
+            outcome.evaluated += stacked.evaluated
+            outcome.issued += stacked.issued
+            outcome.revoked += stacked.revoked
+            outcome.credential_ids += stacked.credential_ids
+    return outcome
+
+
 def load_record(user_id: int, *, with_externals: bool = True,
                 ) -> tuple[rules.LearnerRecord, dict[str, int]]:
     """The learner's facts for the rules, and completion ids by counted course key.
@@ -95,13 +133,14 @@ def load_record(user_id: int, *, with_externals: bool = True,
     courses: list[rules.CourseResult] = []
     completion_ids: dict[str, int] = {}
     earned = issuance.EARNED_CERTIFICATE_STATUSES
-    for pk, key, org, number, passing, passed_at, grade, cert, mode, cert_at in \
-            hotpath.completions(user_id):
+    for pk, key, org, number, passing, passed_at, grade, grade_at, cert, mode, cert_at, \
+            mode_at in hotpath.completions(user_id):
         completion_ids.setdefault(key, pk)
         courses.append(rules.CourseResult(
             course_key=key, org=org, number=number, run=key.rsplit("+", 1)[-1],
-            passing=bool(passing), passed_at=passed_at, grade=grade,
+            passing=bool(passing), passed_at=passed_at, grade=grade, grade_at=grade_at,
             certificate=cert in earned, certificate_mode=mode, certificate_at=cert_at,
+            certificate_mode_at=mode_at,
         ))
     record = rules.LearnerRecord(courses=tuple(courses),
                                  credentials=hotpath.active_credentials(user_id),
@@ -201,7 +240,8 @@ def _evaluate_one(user_id: int, candidate: _Candidate, record: rules.LearnerReco
             return True
     elif not result.complete and active and setting("MICROCRED_REVOKE_ON_REGRESSION"):
         revoked = issuance.revoke_active(user_id=user_id, program_pk=candidate.pk,
-                                         reason="requirements no longer met")
+                                         reason="requirements no longer met",
+                                         at=_regressed_at(user_id, candidate.pk, result))
         if revoked is not None:
             outcome.revoked.append(candidate.program_id)
             outcome.credential_ids.append(revoked.pk)
@@ -225,6 +265,33 @@ def _issue(user_id: int, candidate: _Candidate, definition, result: rules.Evalua
                   "'manage.py microcred_backfill --program %s'",
                   candidate.program_id, user_id, error, candidate.program_id)
         return None
+
+
+def _regressed_at(user_id: int, program_pk: int,
+                  result: rules.Evaluation) -> datetime | None:
+    """When the requirements stopped being met, from the events' times: the latest event time
+    of the facts that counted for the active credential and count no longer (a course's
+    passing, grade or certificate event, a withdrawal, a stacked credential's revocation).
+    None when unknown (the caller then uses the time of the revocation). A rare path: ORM."""
+    stored = (Credential.objects.filter(user_id=user_id, program_id=program_pk, active=True)
+              .values_list("evidence", flat=True).first()) or []
+    still = {item.path for item in result.evidence}
+    lost = [rules.Evidence.from_json(item) for item in stored if item["path"] not in still]
+    times: list[datetime | None] = []
+    for item in lost:
+        if item.kind == "course":
+            for row in CourseCompletion.objects.filter(user_id=user_id, counted_key=item.key) \
+                    .values_list("passing_event_at", "grade_event_at", "certificate_event_at"):
+                times += row
+        elif item.kind == "external":
+            times += ExternalAchievement.objects.filter(
+                user_id=user_id, external_id=item.key).values_list("withdrawn_at", flat=True)
+        else:
+            times += Credential.objects.filter(
+                user_id=user_id, program__program_id=item.key).values_list("revoked_at",
+                                                                           flat=True)
+    known = [when for when in times if when is not None]
+    return min(max(known), timezone.now()) if known else None
 
 
 def _store_progress(user_id: int, candidate: _Candidate, result: rules.Evaluation,

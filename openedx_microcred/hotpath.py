@@ -34,9 +34,11 @@ _LEAF = ProgramLeafIndex._meta.db_table
 _PROGRESS = ProgramProgress._meta.db_table
 
 COMPLETIONS_SQL = (
-    f"SELECT id, counted_key, org, number, passing, passed_at, grade, certificate_status, "
-    f"certificate_mode, certificate_at FROM {_COMPLETION} WHERE user_id = %s")
-EXTERNALS_SQL = f"SELECT external_id, achieved_at FROM {_EXTERNAL} WHERE user_id = %s"
+    f"SELECT id, counted_key, org, number, passing, passed_at, grade, grade_at, "
+    f"certificate_status, certificate_mode, certificate_at, certificate_mode_at "
+    f"FROM {_COMPLETION} WHERE user_id = %s")
+EXTERNALS_SQL = (f"SELECT external_id, achieved_at FROM {_EXTERNAL} "
+                 f"WHERE user_id = %s AND withdrawn_at IS NULL")
 CREDENTIALS_SQL = (
     f"SELECT p.program_id, c.issued_at FROM {_CREDENTIAL} c "
     f"JOIN {_PROGRAM} p ON p.id = c.program_id WHERE c.user_id = %s AND c.active = %s")
@@ -55,16 +57,17 @@ class Progress:
 
 
 def completions(user_id: int) -> list[tuple]:
-    """``(id, counted_key, org, number, passing, passed_at, grade, certificate_status,
-    certificate_mode, certificate_at)`` of the learner's completion rows."""
-    return [(pk, key, org, number, _bool(passing), _aware(passed_at), grade, status, mode,
-             _aware(cert_at))
-            for pk, key, org, number, passing, passed_at, grade, status, mode, cert_at
-            in _rows(COMPLETIONS_SQL, [user_id])]
+    """``(id, counted_key, org, number, passing, passed_at, grade, grade_at,
+    certificate_status, certificate_mode, certificate_at, certificate_mode_at)`` of the
+    learner's completion rows."""
+    return [(pk, key, org, number, _bool(passing), _aware(passed_at), grade, _aware(grade_at),
+             status, mode, _aware(cert_at), _aware(mode_at))
+            for pk, key, org, number, passing, passed_at, grade, grade_at, status, mode, cert_at,
+            mode_at in _rows(COMPLETIONS_SQL, [user_id])]
 
 
 def externals(user_id: int) -> dict[str, datetime]:
-    """External id → achievement time."""
+    """External id → achievement time (withdrawn achievements do not count)."""
     return {key: _aware(when) for key, when in _rows(EXTERNALS_SQL, [user_id])}
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import calendar
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -38,8 +38,7 @@ def issue(*, user_id: int, program_pk: int, version_id: int, definition: Program
     Returns the new credential, or None when an active one already exists (a concurrent
     evaluation won the race: the database constraint decided).
     """
-    # Microseconds dropped: the documents' dateTimes and the row then say exactly the same.
-    now = timezone.now().replace(microsecond=0)
+    now = earned_at(evaluation)
     try:
         with transaction.atomic():
             credential = Credential.objects.create(
@@ -64,15 +63,28 @@ def issue(*, user_id: int, program_pk: int, version_id: int, definition: Program
     return credential
 
 
-def revoke(credential: Credential, *, reason: str, by: str = Credential.BY_STAFF) -> bool:
+def earned_at(evaluation: rules.Evaluation) -> datetime:
+    """When the learner reached the state that earned the credential: the latest time among
+    the evidence (event times, never the processing time), or now when no evidence is dated.
+    Never in the future. Microseconds dropped: the documents' dateTimes and the row then say
+    exactly the same."""
+    now = timezone.now()
+    dates = [item.achieved_at for item in evaluation.evidence if item.achieved_at is not None]
+    reached = min(max(dates), now) if dates else now
+    return reached.astimezone(UTC).replace(microsecond=0)
+
+
+def revoke(credential: Credential, *, reason: str, by: str = Credential.BY_STAFF,
+           at: datetime | None = None) -> bool:
     """Revoke ``credential``; return False when it was not awarded (already revoked/expired).
 
     ``by`` staff (the default) withholds the programme from automatic re-issuance; ``by`` rule
-    (requirements no longer met) lets the learner earn it again.
+    (requirements no longer met) lets the learner earn it again. ``at`` is when the revocation
+    took effect (the event that made the requirements unmet); default now (a staff act).
     """
     with transaction.atomic():
         updated = Credential.objects.filter(pk=credential.pk, status=Credential.AWARDED).update(
-            status=Credential.REVOKED, active=None, revoked_at=timezone.now(),
+            status=Credential.REVOKED, active=None, revoked_at=at or timezone.now(),
             revocation_reason=reason[:255], revoked_by=by)
         if not updated:
             return False
@@ -84,12 +96,14 @@ def revoke(credential: Credential, *, reason: str, by: str = Credential.BY_STAFF
     return True
 
 
-def revoke_active(*, user_id: int, program_pk: int, reason: str) -> Credential | None:
+def revoke_active(*, user_id: int, program_pk: int, reason: str,
+                  at: datetime | None = None) -> Credential | None:
     """Revoke the learner's active credential for a programme because its requirements are no
-    longer met; return it (None if none)."""
+    longer met (as of ``at``, default now); return it (None if none)."""
     credential = Credential.objects.filter(user_id=user_id, program_id=program_pk,
                                            active=True).first()
-    if credential is not None and revoke(credential, reason=reason, by=Credential.BY_RULE):
+    if credential is not None and revoke(credential, reason=reason, by=Credential.BY_RULE,
+                                         at=at):
         return credential
     return None
 

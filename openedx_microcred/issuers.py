@@ -25,7 +25,7 @@ from .conf import setting
 from .credentials import did_document, did_key
 from .credentials.did import verification_method_id
 from .credentials.multikey import decode_public_key, encode_public_key
-from .models import IssuerKey
+from .models import IssuerKey, org_key
 
 
 @dataclass(frozen=True)
@@ -54,9 +54,19 @@ def base_url() -> str:
 
 
 def org_did(org: str) -> str | None:
-    """The did:web DID of ``org``, or None when no host is configured (did:key is used)."""
+    """The did:web DID of ``org``, or None when no host is configured (did:key is used).
+
+    The org is one path segment: every character outside DID ``idchar`` (ALPHA, DIGIT, ``.``,
+    ``-``, ``_``) is percent-encoded — ``~`` too, which ``quote`` would leave as is. Orgs that
+    make an unusable segment (``.``, ``..``) are refused at import (``definitions.checks``).
+    """
     prefix = _did_web_prefix()
-    return f"{prefix}{quote(org, safe='')}" if prefix else None
+    return f"{prefix}{did_segment(org)}" if prefix else None
+
+
+def did_segment(value: str) -> str:
+    """``value`` as a did:web path segment (DID Core §3.1 ``idchar``)."""
+    return quote(value, safe="").replace("~", "%7E")
 
 
 def _did_web_prefix() -> str:
@@ -67,26 +77,44 @@ def _did_web_prefix() -> str:
 
 def signer_for(org: str) -> Signer:
     """The active signer of ``org``, creating the org's first key when it has none."""
-    key = IssuerKey.objects.filter(org=org, active=True).first() or _create_key(org)
+    key = IssuerKey.objects.filter(org_key=org_key(org), active=True).first() or _create_key(org)
     return _signer(org, key)
 
 
 def signer_for_method(org: str, verification_method: str) -> Signer:
-    """The signer of ``org`` whose key is ``verification_method`` (``…#<multibase>``), retired
-    or not: documents derived from a credential are signed by the key that signed it."""
-    multibase = verification_method.rsplit("#", 1)[-1]
-    key = IssuerKey.objects.filter(org=org, public_key=multibase).first()
+    """The signer of ``org`` whose key is ``verification_method`` (``<did>#<multibase>``),
+    retired or not, under that method's DID: documents derived from a credential are signed by
+    the key and issuer id that signed it, even after the org's identifiers changed (a rotation
+    under did:key, an LMS host configured later)."""
+    did, _, multibase = verification_method.rpartition("#")
+    key = IssuerKey.objects.filter(org_key=org_key(org), public_key=multibase).first()
     if key is None:
         raise LookupError(f"{org} has no key {multibase}")
-    return _signer(org, key)
+    return _signer(org, key, did=did or None)
 
 
-def _signer(org: str, key: IssuerKey) -> Signer:
+def signer_for_did(org: str, did: str) -> Signer:
+    """A signer of ``org`` whose issuer id is ``did``: the did:key's own key (retired or not),
+    else the org's active key. Status lists are signed so, one family per issuer id: a verifier
+    requires a list's issuer to equal the credential's (Bitstring Status List v1.0 §3.2)."""
+    if did.startswith("did:key:"):
+        multibase = did.removeprefix("did:key:")
+        key = IssuerKey.objects.filter(org_key=org_key(org), public_key=multibase).first()
+        if key is None:
+            raise LookupError(f"{org} has no key {multibase}")
+        return _signer(org, key, did=did)
+    active = signer_for(org)
+    if not did or did == active.did:
+        return active
+    return _signer(org, IssuerKey.objects.get(org_key=org_key(org), active=True), did=did)
+
+
+def _signer(org: str, key: IssuerKey, *, did: str | None = None) -> Signer:
     """Raises ``encryption.DecryptionError`` naming the org when no configured key opens the
     private key."""
     private_key = _decrypt(key.encrypted_private_key, what=key.secret_label)
     public_key = private_key.public_key()
-    did = org_did(org) or did_key(public_key)
+    did = did or org_did(org) or did_key(public_key)
     return Signer(did=did, verification_method=verification_method_id(did, public_key),
                   private_key=private_key)
 
@@ -94,14 +122,14 @@ def _signer(org: str, key: IssuerKey) -> Signer:
 def rotate_key(org: str) -> IssuerKey:
     """Retire the org's active key and create a new one; the old one stays in the DID document."""
     with transaction.atomic():
-        IssuerKey.objects.select_for_update().filter(org=org, active=True).update(
+        IssuerKey.objects.select_for_update().filter(org_key=org_key(org), active=True).update(
             active=None, retired_at=timezone.now())
         return _create_key(org)
 
 
 def public_keys(org: str) -> list[Ed25519PublicKey]:
     """Every public key ``org`` has signed with, the active one first."""
-    rows = IssuerKey.objects.filter(org=org).order_by("-active", "-created", "-pk")
+    rows = IssuerKey.objects.filter(org_key=org_key(org)).order_by("-active", "-created", "-pk")
     return [decode_public_key(row.public_key) for row in rows]
 
 
@@ -130,10 +158,11 @@ def _create_key(org: str) -> IssuerKey:
     try:
         with transaction.atomic():
             return IssuerKey.objects.create(
-                org=org, public_key=encode_public_key(private_key.public_key()),
+                org=org, org_key=org_key(org),
+                public_key=encode_public_key(private_key.public_key()),
                 encrypted_private_key=_encrypt(private_key))
     except IntegrityError:  # another process created the org's key first: use theirs
-        return IssuerKey.objects.get(org=org, active=True)
+        return IssuerKey.objects.get(org_key=org_key(org), active=True)
 
 
 def _encrypt(private_key: Ed25519PrivateKey) -> str:

@@ -11,6 +11,7 @@ DO NOT put business rules here: requirement evaluation lives in ``rules`` (pure)
 """
 from __future__ import annotations
 
+import hashlib
 import uuid
 
 from django.conf import settings
@@ -101,7 +102,9 @@ class CourseCompletion(models.Model):
     """A learner's latest known standing in one course run.
 
     Written only by ``completions.record_*`` upserts, each facet (passing, grade, certificate)
-    ordered by its own event time: an older event never overwrites newer state.
+    ordered by its own event time: an older event never overwrites newer state. ``passed_at``,
+    ``grade_at``, ``certificate_at`` and ``certificate_mode_at`` are event times: when the
+    current state of the facet was first reported (re-affirming it does not move them).
     """
 
     # No database FK constraint: the receiver's single upsert must not be able to fail inside the
@@ -117,10 +120,15 @@ class CourseCompletion(models.Model):
     passed_at = models.DateTimeField(null=True, blank=True)
     passing_event_at = models.DateTimeField(null=True, blank=True)
     grade = models.FloatField(null=True, blank=True)
+    grade_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("Since when the learner has had this grade."))
     grade_event_at = models.DateTimeField(null=True, blank=True)
     certificate_status = models.CharField(max_length=32, null=True, blank=True)
     certificate_mode = models.CharField(max_length=64, null=True, blank=True)
-    certificate_at = models.DateTimeField(null=True, blank=True)
+    certificate_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("Since when the certificate has had this status."))
+    certificate_mode_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("Since when it has had this status and this mode."))
     certificate_event_at = models.DateTimeField(null=True, blank=True)
     modified = models.DateTimeField(default=timezone.now)
 
@@ -135,7 +143,12 @@ class CourseCompletion(models.Model):
 
 
 class ExternalAchievement(models.Model):
-    """An achievement outside the LMS: recorded by staff, or a badge (credentials service)."""
+    """An achievement outside the LMS: recorded by staff, or a badge (credentials service).
+
+    A withdrawn achievement (``withdrawn_at`` set: a revoked badge, or staff withdrawing it)
+    no longer counts; the row stays as the audit trail of who withdrew it, when and why. An
+    award dated after the withdrawal restores it.
+    """
 
     STAFF = "staff"
     BADGE = "badge"
@@ -148,6 +161,12 @@ class ExternalAchievement(models.Model):
     evidence_url = models.URLField(max_length=1000, blank=True, default="")
     source = models.CharField(max_length=16, default=STAFF)
     created = models.DateTimeField(auto_now_add=True)
+    withdrawn_at = models.DateTimeField(
+        null=True, blank=True, editable=False,
+        help_text=_("When it was withdrawn (the revocation event's time, or the staff act)."))
+    withdrawn_by = models.CharField(max_length=150, blank=True, default="", editable=False,
+                                    help_text=_("Who withdrew it: a staff username or the event."))
+    withdrawal_reason = models.CharField(max_length=255, blank=True, default="", editable=False)
 
     class Meta:
         constraints = [
@@ -248,14 +267,23 @@ class LearnerLock(models.Model):
         return str(self.user_id)
 
 
+def org_key(org: str) -> str:
+    """A digest of the exact org name, for lookups and constraints: MySQL/MariaDB compare text
+    case-insensitively by default, and orgs differing only in case are distinct issuers."""
+    return hashlib.sha256(org.encode()).hexdigest()
+
+
 class IssuerKey(models.Model):
     """An organisation's Ed25519 signing key; the private half is encrypted at rest.
 
-    One active key per org (``active`` True or NULL, as for credentials). Retired keys stay: they
-    remain in the org's DID document so credentials signed before a rotation still verify.
+    One active key per org (``active`` True or NULL, as for credentials; the org is compared
+    by ``org_key``, exactly). Retired keys stay: they remain in the org's DID document so
+    credentials signed before a rotation still verify.
     """
 
     org = models.CharField(max_length=255, db_index=True)
+    org_key = models.CharField(max_length=64, db_index=True, editable=False, default="",
+                               help_text=_("SHA-256 of the exact org name (org_key)."))
     public_key = models.CharField(max_length=100, unique=True,
                                   help_text=_("Multikey (multibase base58btc) public key."))
     encrypted_private_key = models.TextField(editable=False)
@@ -265,7 +293,8 @@ class IssuerKey(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["org", "active"], name="microcred_one_active_key"),
+            models.UniqueConstraint(fields=["org_key", "active"],
+                                    name="microcred_one_active_org_key"),
         ]
 
     def __str__(self) -> str:
@@ -284,6 +313,11 @@ class StatusList(models.Model):
 
     list_id = models.SlugField(max_length=120, unique=True)
     org = models.CharField(max_length=255, db_index=True)
+    org_key = models.CharField(max_length=64, db_index=True, editable=False, default="",
+                               help_text=_("SHA-256 of the exact org name (org_key)."))
+    issuer = models.CharField(
+        max_length=255, blank=True, default="", editable=False,
+        help_text=_("The issuer id (DID) the list is signed as: the one of its credentials."))
     purpose = models.CharField(max_length=32, default=REVOCATION)
     size = models.PositiveIntegerField()
     next_index = models.PositiveIntegerField(default=0)

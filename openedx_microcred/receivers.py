@@ -96,6 +96,21 @@ def on_badge_awarded(signal=None, sender=None, badge=None, metadata=None, **kwar
         _enqueue(user_id, external_id=external_id)
 
 
+def on_badge_revoked(signal=None, sender=None, badge=None, metadata=None, **kwargs):
+    """BADGE_REVOKED → the badge's external achievement is withdrawn as of the event time."""
+    with _guard(metadata):
+        user_id = _user_id(badge.user.id)
+        template = str(badge.template.uuid or "").strip()
+        if not template:
+            raise MalformedEvent("badge template uuid missing")
+        external_id = badge_key(template)
+        completions.withdraw_external(
+            user_id=user_id, external_id=external_id, withdrawn_at=_time(metadata),
+            by="BADGE_REVOKED event", reason="the badge was revoked",
+            source=ExternalAchievement.BADGE, ahead_of_award=True)
+        _enqueue(user_id, external_id=external_id)
+
+
 def _certificate(certificate, metadata, status: str | None = None) -> None:
     with _guard(metadata):
         user_id = _user_id(certificate.user.id)

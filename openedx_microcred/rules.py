@@ -7,19 +7,27 @@ out as frozen dataclasses. Nothing here touches a database, a clock or the netwo
 
 The requirement tree
     ``Group``          all children, or the rules given (``min_count`` satisfied direct children,
-                       ``min_credits`` credits of satisfied leaves anywhere below the group).
+                       ``min_credits`` counted credits of the children, see below).
     ``CourseLeaf``     a passing result (or an earned certificate) in a course.
     ``ProgramLeaf``    an active credential for another programme (stacking).
     ``ExternalLeaf``   an achievement recorded by staff, or a badge from ``badge_template``.
 
 Facts about one learner (``LearnerRecord``) are matched against the leaves by ``evaluate``.
+
+Counted credits (DESIGN §3): a satisfied leaf counts its credits; a group with ``min_count`` N
+and no ``min_credits`` counts only its N best satisfied children (surplus electives add nothing,
+unsatisfied children add nothing); any other group counts what its children count, satisfied or
+not. A ``min_credits`` rule is decided on the counted credits of the group's children. The
+programme's earned credits never exceed its ``credits``, and while it is incomplete they stay
+below ``credits`` by at least the credits its unmet requirements still need.
 """
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cached_property
 
@@ -104,6 +112,7 @@ class ProgramRules:
     completion: str = PASSING
     window_from: date | None = None
     window_until: date | None = None
+    credits: Decimal | None = None  # the programme's credits: the most it can earn
 
     @cached_property
     def leaves(self) -> tuple[tuple[str, Leaf], ...]:
@@ -126,11 +135,13 @@ class CourseResult:
     number: str
     run: str
     passing: bool = False
-    passed_at: datetime | None = None
+    passed_at: datetime | None = None  # since when passing (event time)
     grade: float | None = None
+    grade_at: datetime | None = None  # since when this grade (event time)
     certificate: bool = False
     certificate_mode: str | None = None
-    certificate_at: datetime | None = None
+    certificate_at: datetime | None = None  # since when this certificate status
+    certificate_mode_at: datetime | None = None  # since when this status and mode
 
 
 @dataclass(frozen=True)
@@ -162,7 +173,12 @@ class LearnerRecord:
 
 @dataclass(frozen=True)
 class Evidence:
-    """A satisfied leaf and the fact that satisfied it."""
+    """A satisfied leaf and the fact that satisfied it.
+
+    ``credits`` are the credits the leaf counts toward the programme: its own credits, or 0 when
+    it is surplus (an elective beyond a ``min_count`` group's best N). ``achieved_at`` is when the
+    state that counts was reached (aware, UTC).
+    """
 
     path: str
     kind: str  # "course", "program" or "external"
@@ -221,40 +237,84 @@ def evaluate(program: ProgramRules, record: LearnerRecord) -> Evaluation:
         if found is not None:
             evidence[path] = found
     satisfied: list[str] = []
-    complete, credits = _decide(program.root, "", evidence, satisfied)
+    root = _decide(program.root, "", evidence, satisfied)
+    counted = root.counted
     return Evaluation(
-        complete=complete,
-        credits_earned=credits,
+        complete=root.ok,
+        credits_earned=_programme_credits(program, root, evidence),
         satisfied=tuple(sorted(satisfied, key=_path_order)),
-        evidence=tuple(evidence.values()),
+        evidence=tuple(dataclasses.replace(item, credits=counted.get(path, ZERO))
+                       for path, item in evidence.items()),
     )
+
+
+def _programme_credits(program: ProgramRules, root: _Decision,
+                       evidence: Mapping[str, Evidence]) -> Decimal:
+    """The root's counted credits, never above the programme's credits, and while incomplete
+    below them by at least what the unmet requirements still need."""
+    earned = root.credits
+    if program.credits is None:
+        return earned
+    ceiling = program.credits
+    if not root.ok:
+        ceiling = max(ZERO, ceiling - _still_needed(program.root, "", evidence))
+    return min(earned, ceiling)
 
 
 def _path_order(path: str) -> tuple[int, ...]:
     return tuple(int(part) for part in path.split(".")) if path else ()
 
 
+@dataclass(frozen=True)
+class _Decision:
+    """A node decided: satisfied or not, its counted credits, and the leaves that count them
+    (path -> counted credits)."""
+
+    ok: bool
+    credits: Decimal
+    counted: Mapping[str, Decimal]
+
+
+def _child_path(path: str, index: int) -> str:
+    return f"{path}.{index}" if path else str(index)
+
+
 def _decide(group: Group, path: str, evidence: Mapping[str, Evidence],
-            satisfied: list[str]) -> tuple[bool, Decimal]:
-    """Decide ``group`` bottom-up: whether it is satisfied and the credits of the satisfied
-    leaves below it; appends every satisfied node's path to ``satisfied``."""
-    count, credits = 0, ZERO
+            satisfied: list[str]) -> _Decision:
+    """Decide ``group`` bottom-up (see the module docstring for counted credits); appends every
+    satisfied node's path to ``satisfied``."""
+    children: list[_Decision] = []
     for index, child in enumerate(group.children):
-        child_path = f"{path}.{index}" if path else str(index)
+        child_path = _child_path(path, index)
         if isinstance(child, Group):
-            ok, child_credits = _decide(child, child_path, evidence, satisfied)
-            credits += child_credits
+            children.append(_decide(child, child_path, evidence, satisfied))
+            continue
+        found = evidence.get(child_path)
+        if found is None:
+            children.append(_Decision(False, ZERO, {}))
         else:
-            found = evidence.get(child_path)
-            ok = found is not None
-            if found is not None:
-                satisfied.append(child_path)
-                credits += found.credits
-        count += ok
-    ok = _rules_met(group, count, credits)
+            satisfied.append(child_path)
+            children.append(_Decision(True, found.credits, {child_path: found.credits}))
+    count = sum(child.ok for child in children)
+    total = sum((child.credits for child in children), ZERO)
+    ok = _rules_met(group, count, total)
     if ok:
         satisfied.append(path)
-    return ok, credits
+    if _counts_best(group):
+        # The N best satisfied children; ties keep document order (sorted is stable).
+        best = sorted((child for child in children if child.ok),
+                      key=lambda child: child.credits, reverse=True)
+        children = best[:group.min_count]
+        total = sum((child.credits for child in children), ZERO)
+    counted: dict[str, Decimal] = {}
+    for decision in children:
+        counted.update(decision.counted)
+    return _Decision(ok, total, counted)
+
+
+def _counts_best(group: Group) -> bool:
+    """Whether ``group`` counts only its ``min_count`` best satisfied children."""
+    return group.min_count is not None and group.min_credits is None
 
 
 def _rules_met(group: Group, count: int, credits: Decimal) -> bool:
@@ -264,12 +324,42 @@ def _rules_met(group: Group, count: int, credits: Decimal) -> bool:
             and (group.min_credits is None or credits >= group.min_credits))
 
 
+def _still_needed(node: Node, path: str, evidence: Mapping[str, Evidence]) -> Decimal:
+    """A lower bound of the credits still needed to satisfy ``node`` (0 when satisfied)."""
+    if not isinstance(node, Group):
+        return ZERO if path in evidence else node.credits
+    decision = _decide(node, path, evidence, [])
+    if decision.ok:
+        return ZERO
+    needs = [_still_needed(child, _child_path(path, index), evidence)
+             for index, child in enumerate(node.children)]
+    if node.min_count is None and node.min_credits is None:
+        return sum(needs, ZERO)
+    bound = ZERO
+    if node.min_count is not None:
+        done = [_satisfied(child, _child_path(path, index), evidence)
+                for index, child in enumerate(node.children)]
+        missing = max(0, node.min_count - sum(done))
+        open_needs = sorted(need for need, ok in zip(needs, done, strict=True) if not ok)
+        bound = sum(open_needs[:missing], ZERO)
+    if node.min_credits is not None:
+        bound = max(bound, node.min_credits - decision.credits)
+    return bound
+
+
+def _satisfied(node: Node, path: str, evidence: Mapping[str, Evidence]) -> bool:
+    if not isinstance(node, Group):
+        return path in evidence
+    return _decide(node, path, evidence, []).ok
+
+
 def _in_window(program: ProgramRules, when: datetime | None) -> bool:
     if program.window_from is None and program.window_until is None:
         return True
     if when is None:
         return False
-    day = when.date()
+    # Window dates are UTC calendar days (documented in the XSD and the README).
+    day = when.astimezone(UTC).date() if when.utcoffset() is not None else when.date()
     return ((program.window_from is None or day >= program.window_from)
             and (program.window_until is None or day <= program.window_until))
 
@@ -298,14 +388,17 @@ def _leaf_evidence(program: ProgramRules, leaf: Leaf, path: str,
 
 def _course_evidence(program: ProgramRules, leaf: CourseLeaf, path: str,
                      record: LearnerRecord) -> Evidence | None:
-    """The earliest qualifying result in the leaf's course, if any."""
+    """The earliest qualifying result in the leaf's course, if any, dated when every part of
+    the leaf's rule held (completion, mode, grade): the latest of those parts' times."""
     best: tuple[datetime | None, CourseResult] | None = None
     for result in record.results_for(leaf):
         done, when = _completed_at(program, leaf, result)
         if not done:
             continue
-        if leaf.min_grade is not None and (result.grade is None or result.grade < leaf.min_grade):
-            continue
+        if leaf.min_grade is not None:
+            if result.grade is None or result.grade < leaf.min_grade:
+                continue
+            when = _latest(when, result.grade_at)
         if not _in_window(program, when):
             continue
         if best is None or _earlier(when, best[0]):
@@ -322,8 +415,17 @@ def _completed_at(program: ProgramRules, leaf: CourseLeaf,
     if program.completion == CERTIFICATE:
         if not result.certificate or (leaf.mode and result.certificate_mode != leaf.mode):
             return False, None
+        if leaf.mode:
+            return True, _latest(result.certificate_at, result.certificate_mode_at)
         return True, result.certificate_at
     return result.passing, result.passed_at
+
+
+def _latest(first: datetime | None, second: datetime | None) -> datetime | None:
+    """The later of two times; an unknown one (None) does not count."""
+    if first is None or second is None:
+        return first or second
+    return max(first, second)
 
 
 def _earlier(candidate: datetime | None, current: datetime | None) -> bool:
@@ -353,6 +455,16 @@ def minimum_credits(node: Node) -> Decimal:
     return min(totals)
 
 
+def maximum_credits(node: Node) -> Decimal:
+    """The most credits ``node`` can count (a ``min_count``-only group: its N best children)."""
+    if not isinstance(node, Group):
+        return node.credits
+    children = sorted((maximum_credits(child) for child in node.children), reverse=True)
+    if _counts_best(node):
+        children = children[:node.min_count]
+    return sum(children, ZERO)
+
+
 def _achievable(node: Node, cap: Decimal) -> dict[tuple[bool, Decimal], Decimal]:
     """Map ``(satisfied, min(total, cap))`` to the least actual total reaching it under ``node``.
 
@@ -365,20 +477,30 @@ def _achievable(node: Node, cap: Decimal) -> dict[tuple[bool, Decimal], Decimal]
         return options
     local_cap = max(cap, node.min_credits or ZERO)
     needed = node.min_count if node.min_count is not None else len(node.children)
-    # state: (satisfied children, capped total) -> least actual total
-    states: dict[tuple[int, Decimal], Decimal] = {(0, ZERO): ZERO}
+    best_only = _counts_best(node)
+    # state: (satisfied children, counted children, capped counted total) -> least actual total.
+    # In a group that counts its best N, a satisfied child may be counted (at most N are) or not,
+    # and an unsatisfied one adds nothing; the reachable states include the best N.
+    states: dict[tuple[int, int, Decimal], Decimal] = {(0, 0, ZERO): ZERO}
     for child in node.children:
-        combined: dict[tuple[int, Decimal], Decimal] = {}
+        combined: dict[tuple[int, int, Decimal], Decimal] = {}
         child_options = _achievable(child, local_cap).items()
-        for ((count, capped), actual), ((ok, extra), extra_actual) in itertools.product(
+        for ((count, used, capped), actual), ((ok, extra), extra_actual) in itertools.product(
                 states.items(), child_options):
-            key = (min(count + ok, needed), min(capped + extra, local_cap))
             total = actual + extra_actual
-            if key not in combined or total < combined[key]:
-                combined[key] = total
+            if not best_only:
+                moves = [(used, extra)]
+            elif not ok:
+                moves = [(used, ZERO)]
+            else:
+                moves = [(used, ZERO)] + ([(used + 1, extra)] if used < needed else [])
+            for new_used, added in moves:
+                state = (min(count + ok, needed), new_used, min(capped + added, local_cap))
+                if state not in combined or total < combined[state]:
+                    combined[state] = total
         states = combined
     out: dict[tuple[bool, Decimal], Decimal] = {}
-    for (count, capped), actual in states.items():
+    for (count, _used, capped), actual in states.items():
         # count is capped at what the group needs, capped total at its own threshold or above:
         # both still decide the group's rules exactly.
         key = (_rules_met(node, count, capped), min(capped, cap))

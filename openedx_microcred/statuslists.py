@@ -1,5 +1,5 @@
 """
-Revocation status: Bitstring Status List v1.0, one family of lists per issuing org.
+Revocation status: Bitstring Status List v1.0, one family of lists per issuing org and issuer id.
 
 An index is allocated at issuance, under a row lock on the org's current list, and never reused
 (a UNIQUE constraint on ``(status_list, status_index)`` backs this). Setting a bit re-signs the
@@ -9,6 +9,7 @@ unless the org's signing key cannot be decrypted: then the bit is recorded and t
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 
 from django.db import IntegrityError, transaction
@@ -19,25 +20,30 @@ from django.utils.text import slugify
 from . import encryption, issuers
 from .conf import setting
 from .credentials import proof, statuslist
-from .models import StatusList
+from .models import StatusList, org_key
 
 log = logging.getLogger(__name__)
 
 
 def allocate(org: str) -> tuple[StatusList, int]:
-    """Reserve the next free index of ``org``'s revocation list (a new list when full).
+    """Reserve the next free index of a revocation list of ``org`` under its current issuer id
+    (a new list when full, or when the issuer id changed: a did:key rotation).
 
+    Lists are kept per issuer id because a verifier requires the list credential's issuer to
+    equal the credential's; an issuer id that changes must not share a list with the old one.
     Must run inside the issuing transaction: the reservation commits or rolls back with it.
     """
+    issuer = issuers.signer_for(org).did
     for _ in range(3):  # a concurrent issuer may create the org's next list first
         current = (StatusList.objects.select_for_update()
-                   .filter(org=org, purpose=StatusList.REVOCATION, next_index__lt=F("size"))
+                   .filter(org_key=org_key(org), issuer=issuer, purpose=StatusList.REVOCATION,
+                           next_index__lt=F("size"))
                    .order_by("pk").first())
         if current is not None:
             break
         try:
             with transaction.atomic():
-                _new_list(org)
+                _new_list(org, issuer)
         except IntegrityError:
             continue
     else:
@@ -113,10 +119,11 @@ def _sign_or_defer(current: StatusList) -> None:
         current.signature_pending = False
 
 
-def _new_list(org: str) -> StatusList:
+def _new_list(org: str, issuer: str) -> StatusList:
     size = setting("MICROCRED_STATUS_LIST_SIZE")
-    number = StatusList.objects.filter(org=org).count() + 1
-    created = StatusList(list_id=f"{slugify(org) or 'org'}-revocation-{number}", org=org,
+    number = StatusList.objects.filter(org_key=org_key(org), issuer=issuer).count() + 1
+    created = StatusList(list_id=list_id(org, issuer, number), org=org, org_key=org_key(org),
+                         issuer=issuer,
                          purpose=StatusList.REVOCATION, size=size,
                          bits=bytes(statuslist.new_bitstring(size)))
     created.document = _signed_document(created)
@@ -124,8 +131,16 @@ def _new_list(org: str) -> StatusList:
     return created
 
 
+def list_id(org: str, issuer: str, number: int) -> str:
+    """The URL id of list ``number`` of ``org`` under issuer id ``issuer``: readable (the org's
+    slug) and unique per distinct (org, issuer) — orgs differing only in case or punctuation
+    slugify alike, so a digest of the exact values tells them apart."""
+    digest = hashlib.sha256(f"{org}\n{issuer}".encode()).hexdigest()[:12]
+    return f"{slugify(org)[:60] or 'org'}-{digest}-revocation-{number}"
+
+
 def _signed_document(status_list: StatusList) -> dict:
-    signer = issuers.signer_for(status_list.org)
+    signer = issuers.signer_for_did(status_list.org, status_list.issuer)
     now = timezone.now()
     unsigned = statuslist.build_status_list_credential(
         list_credential_url=list_url(status_list), issuer_id=signer.did,

@@ -25,6 +25,7 @@ from openedx_events.learning.data import (
 )
 from openedx_events.learning.signals import (
     BADGE_AWARDED,
+    BADGE_REVOKED,
     CCX_COURSE_PASSING_STATUS_UPDATED,
     CERTIFICATE_CHANGED,
     CERTIFICATE_CREATED,
@@ -34,7 +35,7 @@ from openedx_events.learning.signals import (
 )
 
 __all__ = ["user_data", "send_passing", "send_ccx_passing", "send_grade", "send_certificate",
-           "send_badge", "resend", "utc"]
+           "send_badge", "send_badge_revoked", "resend", "utc"]
 
 
 def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
@@ -111,3 +112,10 @@ def send_badge(user_id: int, template_uuid: str, *, time: datetime) -> tuple:
         template=BadgeTemplateData(uuid=template_uuid, origin="credly", name="Badge")))
 
 
+
+
+def send_badge_revoked(user_id: int, template_uuid: str, *, time: datetime) -> tuple:
+    """BADGE_REVOKED for the learner's badge of template ``template_uuid``."""
+    return _send(BADGE_REVOKED, time, badge=BadgeData(
+        uuid=f"badge-{user_id}-{template_uuid}", user=user_data(user_id),
+        template=BadgeTemplateData(uuid=template_uuid, origin="credly", name="Badge")))

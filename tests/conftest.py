@@ -13,6 +13,7 @@ MICROCRED_EVENT_TYPES = [
     "org.openedx.learning.certificate.revoked.v1",
     "org.openedx.learning.course.persistent_grade_summary.changed.v1",
     "org.openedx.learning.badge.awarded.v1",
+    "org.openedx.learning.badge.revoked.v1",
 ]
 
 

@@ -699,7 +699,8 @@ def definitions(draw) -> ProgramDefinition:
     optional = st.none
     return ProgramDefinition(
         id="prog-" + draw(st.from_regex(r"[A-Za-z0-9_-]{0,10}", fullmatch=True)),
-        org=draw(st.from_regex(r"[A-Za-z0-9_.~-]{1,10}", fullmatch=True)),
+        org=draw(st.from_regex(r"[A-Za-z0-9_.~-]{1,10}", fullmatch=True)
+                 .filter(lambda org: org not in (".", ".."))),  # refused: not a DID segment
         title=draw(NON_EMPTY_TEXTS), requirements=rules.Group(children=root.children),
         lang=draw(st.sampled_from(["en", "zh-Hans", "fr-CA"])),
         achievement_type=draw(ACHIEVEMENT_TYPES), completion=completion,
@@ -727,3 +728,11 @@ def test_generated_definitions_round_trip(definition):
     exported = serialize_program(definition)
     assert parse_program(exported) == definition
     assert serialize_program(parse_program(exported)) == exported
+
+
+def test_min_credits_above_what_a_min_count_subgroup_can_count():
+    xml = program_xml(f'<group min-credits="6">\n'
+                      f'<group min-count="1"><course key="{A1}" credits="4"/>'
+                      f'<course key="{B1}" credits="4"/></group>\n</group>')
+    error = parse_error(xml)
+    assert error.message == "min-credits 6 is more than the 4 credits available in the group"

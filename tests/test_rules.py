@@ -629,3 +629,69 @@ def test_find_cycle_on_a_very_long_chain():
     cycle = find_cycle(chain)
     assert_is_cycle(chain, cycle)
     assert len(cycle) == n + 2
+
+
+# ------------------------------------------------------------------------------------------------
+# Counted credits follow the rules
+# ------------------------------------------------------------------------------------------------
+
+def _electives_and_capstone() -> ProgramRules:
+    """credits="4": a min-count="1" group of two 2-credit courses, then a 2-credit capstone."""
+    electives = Group((course("E1", credits=2), course("E2", credits=2)), min_count=1)
+    return ProgramRules(program_id="p", root=Group((electives, course("CAP", credits=2))),
+                        credits=D(4))
+
+
+def test_a_min_count_group_counts_its_best_satisfied_children_only():
+    p = _electives_and_capstone()
+    both = LearnerRecord(courses=(result("E1"), result("E2")))
+    evaluation = evaluate(p, both)
+    assert not evaluation.complete
+    assert evaluation.credits_earned == D(2)  # not 4 / 4 while the capstone is missing
+    assert sorted(item.credits for item in evaluation.evidence) == [D(0), D(2)]
+    done = evaluate(p, LearnerRecord(courses=(result("E1"), result("E2"), result("CAP"))))
+    assert done.complete
+    assert done.credits_earned == D(4)  # not 6 of 4
+    assert sum(item.credits for item in done.evidence) == D(4)
+
+
+def test_the_best_children_count_whatever_order_they_come_in():
+    group = Group((course("A", credits=1), course("B", credits=3), course("C", credits=2)),
+                  min_count=2)
+    p = ProgramRules(program_id="p", root=Group((group,)))
+    evaluation = evaluate(p, LearnerRecord(courses=(result("A"), result("B"), result("C"))))
+    assert evaluation.credits_earned == D(5)
+    assert {item.key.split("+")[1]: item.credits for item in evaluation.evidence} == {
+        "A": D(0), "B": D(3), "C": D(2)}
+
+
+def test_surplus_electives_do_not_satisfy_a_credit_rule_above_them():
+    electives = Group((ext("a", 3), ext("b", 3)), min_count=1)
+    p = program(electives, ext("c", 1), min_credits=D(4))
+    assert not complete(p, externals("a", "b"))  # the group counts 3, not 6
+    assert complete(p, externals("a", "c"))
+    assert minimum_credits(p.root) == D(4)
+
+
+def test_earned_credits_never_exceed_the_programme_credits():
+    p = ProgramRules(program_id="p", credits=D(3), root=Group(
+        (Group((ext("a", 2), ext("b", 2)), min_credits=D(3)),)))
+    evaluation = evaluate(p, externals("a", "b"))
+    assert evaluation.complete
+    assert evaluation.credits_earned == D(3)
+
+
+def test_progress_never_reaches_the_total_while_a_requirement_is_unmet():
+    # Both 2-credit courses of a min-credits group plus nothing of the required 1-credit course:
+    # 4 counted, but the programme (credits 4) still needs 1.
+    p = ProgramRules(program_id="p", credits=D(4), root=Group(
+        (Group((ext("a", 2), ext("b", 2)), min_credits=D(3)), ext("c", 1))))
+    evaluation = evaluate(p, externals("a", "b"))
+    assert not evaluation.complete
+    assert evaluation.credits_earned == D(3)
+    assert evaluate(p, externals("a", "b", "c")).credits_earned == D(4)
+
+
+def test_maximum_credits_counts_the_best_children_of_a_min_count_group():
+    electives = Group((course("E1", credits=4), course("E2", credits=3)), min_count=1)
+    assert rules.maximum_credits(Group((electives, course("C", credits=2)))) == D(6)

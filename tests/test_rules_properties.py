@@ -248,6 +248,12 @@ def o_group(node, path: str, sat_leaves: set[str], satisfied: set[str]):
                for i, child in enumerate(node.children)]
     count = sum(1 for ok, _ in results if ok)
     total = sum((credits for _, credits in results), D(0))
+    if node.min_count is not None and node.min_credits is None:
+        # counted credits: the min_count best satisfied children only
+        best = sorted((credits for ok, credits in results if ok), reverse=True)
+        counted = sum(best[:node.min_count], D(0))
+    else:
+        counted = total
     if node.min_count is None and node.min_credits is None:
         ok = count == len(node.children)
     else:
@@ -258,7 +264,7 @@ def o_group(node, path: str, sat_leaves: set[str], satisfied: set[str]):
             ok = False
     if ok:
         satisfied.add(path)
-    return ok, total
+    return ok, counted
 
 
 def oracle(prog: ProgramRules, record: LearnerRecord):

@@ -79,10 +79,10 @@ def test_valid_credential_page(client, credential):
     assert f'href="{documents}/clr.jsonld"' in html
     assert '<html lang="en"' in html
     # every check is listed, with words and not only a colour
-    assert html.count('class="check check--pass"') == 4
+    assert html.count('class="check check--pass"') == 5
     for name in ("Digital signature", "Issuer key", "Revocation status", "Validity period"):
         assert name in page
-    assert page.count("Passed") == 4 and "Failed" not in page
+    assert page.count("Passed") == 5 and "Failed" not in page
     assert "<script" not in html  # JS-free by design
     assert "alice@example.com" not in html and ">alice<" not in html
 

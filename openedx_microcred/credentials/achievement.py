@@ -136,13 +136,16 @@ class IssuerProfile:
 class CompletedCourse:
     """A course that counted towards a programme, as its course credential shows it.
 
-    ``key`` is the course run the learner completed; ``grade`` a fraction (0.85 = 85%);
-    ``completion``, ``min_grade`` and ``mode`` are the rule it was held to.
+    ``key`` is the course run the learner completed; ``credits`` the course's own credits (shown
+    on its course credential); ``counted_credits`` what it counted toward the programme (0 for a
+    surplus elective); ``grade`` a fraction (0.85 = 85%); ``completion``, ``min_grade`` and
+    ``mode`` are the rule it was held to.
     """
 
     key: str
     title: str = ""
     credits: Decimal = Decimal(0)
+    counted_credits: Decimal = Decimal(0)
     hours: Decimal | None = None
     completed_at: datetime | None = None
     grade: float | None = None
@@ -162,7 +165,8 @@ def completed_courses(definition: ProgramDefinition,
         if item.kind != "course" or not isinstance(leaf, rules.CourseLeaf):
             continue
         courses.append(CompletedCourse(
-            key=item.key, title=leaf.title, credits=item.credits, hours=leaf.hours,
+            key=item.key, title=leaf.title, credits=leaf.credits, counted_credits=item.credits,
+            hours=leaf.hours,
             completed_at=item.achieved_at, grade=item.grade, min_grade=leaf.min_grade,
             completion=definition.completion, mode=leaf.mode,
         ))

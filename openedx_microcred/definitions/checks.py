@@ -19,13 +19,15 @@ from .reader import SourceLines
 def check_definition(definition: ProgramDefinition, lines: SourceLines) -> None:
     """Raise ``ProgramDefinitionError`` (with the offending line) for the first problem found.
 
-    Problems: a completion window without bounds or ending before it starts; a group whose
+    Problems: an org that cannot name the issuer (``.``, ``..``); a completion window without
+    bounds or ending before it starts; a group whose
     ``min-count`` is below 1 or above its number of children, or whose ``min-credits`` is above
     the credits available under it; a course ``mode`` without ``completion="certificate"``; a
     programme that requires itself; a course, programme, external id or badge template required
     twice (two leaves one fact would satisfy: the same run, or the same course under
     ``runs="any"``).
     """
+    _check_org(definition, lines)
     _check_window(definition, lines)
     seen = _Seen()
     for path, node in rules.iter_nodes(definition.requirements):
@@ -40,6 +42,20 @@ def check_definition(definition: ProgramDefinition, lines: SourceLines) -> None:
             seen.program(node, line)
         else:
             seen.external(node, line)
+
+
+#: Orgs that cannot be a path segment of the issuer's did:web identifier
+#: (``did:web:<host>:microcred:issuers:<org>``): URL resolution removes ``.`` and ``..``
+#: segments (RFC 3986 §5.2.4), so their DID document could never be fetched.
+UNUSABLE_ORGS = frozenset({".", ".."})
+
+
+def _check_org(definition: ProgramDefinition, lines: SourceLines) -> None:
+    if definition.org in UNUSABLE_ORGS:
+        raise ProgramDefinitionError(
+            f"org {definition.org!r} cannot be used: it names the issuer in its did:web "
+            "identifier and URL, where a '.' or '..' path segment is removed; use the org's "
+            "name as in its course keys", line=lines.program)
 
 
 def _check_window(definition: ProgramDefinition, lines: SourceLines) -> None:
@@ -64,7 +80,8 @@ def _check_group(group: rules.Group, line: int) -> None:
             f"min-count {group.min_count} is more than the group's {size} "
             f"{'child' if size == 1 else 'children'}", line=line)
     if group.min_credits is not None:
-        available = sum((leaf.credits for leaf in rules.iter_leaves(group)), rules.ZERO)
+        # What can count: a min-count subgroup counts only its best N children.
+        available = sum((rules.maximum_credits(child) for child in group.children), rules.ZERO)
         if group.min_credits > available:
             raise ProgramDefinitionError(
                 f"min-credits {format_decimal(group.min_credits)} is more than the "

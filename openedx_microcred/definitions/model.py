@@ -60,7 +60,7 @@ class ProgramDefinition:
         """What ``rules.evaluate`` needs of this definition."""
         return rules.ProgramRules(
             program_id=self.id, root=self.requirements, completion=self.completion,
-            window_from=self.window_from, window_until=self.window_until,
+            window_from=self.window_from, window_until=self.window_until, credits=self.credits,
         )
 
     @cached_property

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import requests
@@ -255,7 +255,7 @@ def split_name(full_name: str, *, given: str | None = None,
 
 
 def _credly_time(moment: datetime) -> str:
-    return moment.strftime(TIME_FORMAT)
+    return moment.astimezone(UTC).strftime(TIME_FORMAT)
 
 
 def _template_of(badge: dict[str, Any]) -> str | None:

@@ -44,6 +44,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
 import requests
@@ -349,8 +350,8 @@ def _oauth_error(body: str | None) -> str | None:
 
 
 def _iso(moment: Any) -> str:
-    text = moment.isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
+    # Always UTC: the same instant reads the same whatever time zone the datetime carries.
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _first_result(document: Any) -> dict[str, Any]:

@@ -114,7 +114,7 @@ def test_valid_credential_in_english_and_chinese(page, site, issue):
     expect(rows).to_have_count(3)
     expect(rows.nth(1)).to_contain_text("Statistics with Python")
     expect(rows.nth(1)).to_contain_text(B)
-    expect(page.locator("li.check--pass")).to_have_count(4)
+    expect(page.locator("li.check--pass")).to_have_count(5)
     expect(page.locator("svg.qr")).to_be_visible()
     assert page.evaluate("document.scripts.length") == 0
     # the inlined stylesheet is allowed by its CSP hash (an unstyled page would say otherwise)

@@ -66,3 +66,13 @@ def test_the_package_imports_without_django():
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                                timeout=30, check=False)
     assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def test_registry_dates_are_utc_whatever_zone_a_datetime_carries():
+    from datetime import datetime, timedelta, timezone
+
+    from openedx_microcred.registries import credly, parchment, webhook
+    shanghai = datetime(2025, 4, 1, 4, 0, tzinfo=timezone(timedelta(hours=8)))
+    assert parchment._iso(shanghai) == "2025-03-31T20:00:00Z"
+    assert webhook._iso(shanghai) == "2025-03-31T20:00:00Z"
+    assert credly._credly_time(shanghai) == "2025-03-31 20:00:00 +0000"
