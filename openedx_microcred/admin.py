@@ -11,7 +11,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import api, delivery, encryption, evaluation, issuance, monitoring, registries, tasks
+from . import api, delivery, encryption, evaluation, monitoring, registries, tasks
 from .models import (
     BackfillCheckpoint,
     CourseCompletion,
