@@ -1,4 +1,11 @@
-"""Django admin: operators inspect programmes, completions, progress and credentials."""
+"""Django admin: operators inspect programmes, completions, progress and credentials.
+
+Every action declares the permission its effect needs (``@admin.action(permissions=…)``):
+Django then hides it from, and refuses it to, staff without that permission (a view-only
+operator can inspect but not revoke, re-send or make a signed outbound request). Rows the
+plugin writes are neither added, changed nor deleted by hand: deleting a credential, a key, a
+status list or an outbox row would break what was signed or promised to a registry.
+"""
 from typing import Any
 
 import django
@@ -26,13 +33,22 @@ from .models import (
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows written by the plugin itself: visible, not hand-edited."""
+    """Rows written by the plugin itself: visible, not hand-edited nor deleted."""
 
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def _has_model_permission(request, action: str, model) -> bool:
+    """Whether the user holds Django's ``<action>_<model>`` permission (superusers hold all)."""
+    opts = model._meta
+    return request.user.has_perm(f"{opts.app_label}.{action}_{opts.model_name}")
 
 
 @admin.register(Program)
@@ -91,7 +107,8 @@ class CredentialAdmin(ReadOnlyAdmin):
                                             revoked) % revoked, messages.SUCCESS)
 
     def has_revoke_permission(self, request):
-        return request.user.has_perm("openedx_microcred.change_credential")
+        """Revoking changes the credential (and tells every registry): ``change_credential``."""
+        return _has_model_permission(request, "change", Credential)
 
 
 @admin.register(IssuerKey)
@@ -112,11 +129,13 @@ class StatusListAdmin(ReadOnlyAdmin):
 class RejectedEventAdmin(ReadOnlyAdmin):
     list_display = ("event_type", "event_id", "reason", "received_at")
     list_filter = ("event_type",)
+    has_delete_permission = admin.ModelAdmin.has_delete_permission  # clearing them is harmless
 
 
 @admin.register(BackfillCheckpoint)
 class BackfillCheckpointAdmin(ReadOnlyAdmin):
     list_display = ("name", "last_user_id", "updated")
+    has_delete_permission = admin.ModelAdmin.has_delete_permission  # deleting restarts a backfill
 
 
 # Django 5 asks URL fields to say which scheme a bare host means; Django 4.2 has no such option.
@@ -162,9 +181,13 @@ class RegistryConnectionAdmin(admin.ModelAdmin):
     inlines = [RegistryProgramMappingInline]
     actions = ["test_connection"]
 
-    @admin.action(description=_("Test the selected connections"))
+    @admin.action(description=_("Test the selected connections"), permissions=["change"])
     def test_connection(self, request, queryset):
-        """A cheap authenticated request per connection; the result as a message."""
+        """A cheap authenticated request per connection; the result as a message.
+
+        It sends a request signed with the stored secret: only staff who may change the
+        connection (``change_registryconnection``) may make it.
+        """
         for connection in queryset:
             try:
                 with delivery.build_client(connection) as client:
@@ -187,7 +210,8 @@ class DeliveryAdmin(ReadOnlyAdmin):
     def short_error(self, obj):
         return obj.last_error[:120]
 
-    @admin.action(description=_("Redeliver the selected dead letters"))
+    @admin.action(description=_("Redeliver the selected dead letters"),
+                  permissions=["redeliver"])
     def redeliver(self, request, queryset):
         """Dead letters go back to the queue with a fresh attempt budget."""
         ids = list(queryset.filter(status=Delivery.DEAD).values_list("pk", flat=True))
@@ -197,3 +221,7 @@ class DeliveryAdmin(ReadOnlyAdmin):
         self.message_user(request, ngettext("%d delivery queued again.",
                                             "%d deliveries queued again.", count) % count,
                           messages.SUCCESS)
+
+    def has_redeliver_permission(self, request):
+        """Re-sending a credential to a registry changes the outbox row: ``change_delivery``."""
+        return _has_model_permission(request, "change", Delivery)
