@@ -208,7 +208,9 @@ class DeliveryAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("last error"))
     def short_error(self, obj):
-        return obj.last_error[:120]
+        """The error and the start of the registry's reason (the row's page shows all of it)."""
+        text = obj.last_error
+        return text if len(text) <= 240 else text[:240] + "…"
 
     @admin.action(description=_("Redeliver the selected dead letters"),
                   permissions=["redeliver"])
