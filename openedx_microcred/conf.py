@@ -3,6 +3,7 @@ The one accessor for MICROCRED_* settings: defaults in ``settings.common``, vali
 
 A bad value raises ``ImproperlyConfigured`` naming the setting.
 """
+from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -28,7 +29,19 @@ _VALIDATORS = {
     "MICROCRED_DELIVERY_BACKOFF_BASE": lambda v: isinstance(v, (int, float)) and v >= 0,
     "MICROCRED_DELIVERY_BACKOFF_CAP": lambda v: isinstance(v, (int, float)) and v >= 0,
     "MICROCRED_DELIVERY_SWEEP_SECONDS": lambda v: isinstance(v, int) and v >= 1,
+    "MICROCRED_EVENT_MAX_FUTURE_SKEW": lambda v: isinstance(v, int) and not isinstance(v, bool)
+    and v >= 0,
+    "MICROCRED_EVENT_TIME_FLOOR": lambda v: _iso_date(v) is not None,
 }
+
+
+def _iso_date(value: Any) -> date | None:
+    if not isinstance(value, str) or len(value) != 10:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 def setting(name: str) -> Any:
