@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
+from opaque_keys.edx.keys import CourseKey
 from openedx_events.learning.data import (
     BadgeData,
     BadgeTemplateData,
@@ -20,7 +21,6 @@ from openedx_events.learning.signals import (
     CERTIFICATE_CREATED,
     PERSISTENT_GRADE_SUMMARY_CHANGED,
 )
-from opaque_keys.edx.keys import CourseKey
 
 from openedx_microcred import api, eventtime, receivers
 from openedx_microcred.models import (
@@ -152,9 +152,11 @@ UNKNOWN = 987_654
     lambda: send_certificate(UNKNOWN, KEY, time=utc(2026, 3, 1)),
     lambda: send_badge(UNKNOWN, TEMPLATE, time=utc(2026, 3, 1)),
 ], ids=["passing", "ccx", "grade", "certificate", "badge"])
-def test_an_unknown_user_leaves_no_row_and_no_error(send, caplog, django_capture_on_commit_callbacks):
-    api.import_program(program_xml("p", f'<course key="{KEY}">A</course>'
-                                        f'<external id="b" badge-template="{TEMPLATE}">B</external>'))
+def test_an_unknown_user_leaves_no_row_and_no_error(send, caplog,
+                                                    django_capture_on_commit_callbacks):
+    api.import_program(program_xml("p", (
+        f'<course key="{KEY}">A</course>'
+        f'<external id="b" badge-template="{TEMPLATE}">B</external>')))
     with caplog.at_level(logging.WARNING), django_capture_on_commit_callbacks() as callbacks:
         send()
     assert not CourseCompletion.objects.exists() and not ExternalAchievement.objects.exists()

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from typing import cast
 
 from lxml import etree
 
@@ -68,7 +69,7 @@ def _reject_xinclude(root: etree._Element) -> None:
         if namespace in XINCLUDE_NAMESPACES:
             tag = f"{element.prefix or 'xi'}:{etree.QName(element).localname}"
             raise ProgramDefinitionError(_XINCLUDE_MESSAGE.format(tag=tag),
-                                         line=element.sourceline)
+                                         line=cast(int, element.sourceline))
 
 
 def _utf8(text: str) -> bytes:

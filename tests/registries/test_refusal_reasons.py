@@ -49,14 +49,14 @@ def _fast(settings):
 def configure(kind: str, fake) -> None:
     api.import_program(program_xml("one", f'<course key="{A}" credits="2">A</course>'))
     settings = {
-        "credly": dict(secret=CREDLY_TOKEN, options={
+        "credly": {"secret": CREDLY_TOKEN, "options": {
             "organization_id": getattr(fake, "organization_id", ""),
-            "badge_template_id": "tmpl-data-trade"}),
-        "accredible": dict(secret=ACCREDIBLE_KEY, options={"group_id": 4217}),
-        "parchment": dict(secret=json.dumps({"username": "issuer@example.edu",
-                                             "password": PARCHMENT_PASSWORD}),
-                          options={"badgeclass_entity_id": "bc-data-trade"}),
-        "webhook": dict(secret=WEBHOOK_SECRET, options={}),
+            "badge_template_id": "tmpl-data-trade"}},
+        "accredible": {"secret": ACCREDIBLE_KEY, "options": {"group_id": 4217}},
+        "parchment": {"secret": json.dumps({"username": "issuer@example.edu",
+                                            "password": PARCHMENT_PASSWORD}),
+                      "options": {"badgeclass_entity_id": "bc-data-trade"}},
+        "webhook": {"secret": WEBHOOK_SECRET, "options": {}},
     }[kind]
     api.configure_registry(kind=kind, name=kind, base_url=fake.url, **settings)
 
@@ -73,7 +73,7 @@ def test_the_registry_reason_is_in_the_dead_letter_the_admin_and_the_log(
     row = Delivery.objects.get()
     assert row.status == Delivery.DEAD and row.last_status_code == 422
     assert "answered 422" in row.last_error
-    assert f"registry said: " in row.last_error
+    assert "registry said: " in row.last_error
     assert reason in row.last_error
     page = admin_client.get(f"/admin/openedx_microcred/delivery/{row.pk}/change/").content.decode()
     assert reason.replace('"', "&quot;") in page
