@@ -31,6 +31,9 @@ from .models import (
     StatusList,
 )
 
+#: The reason an admin revocation publishes (verification page, registries): no staff identity.
+PUBLIC_REVOCATION_REASON = "revoked by the issuer"
+
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Rows written by the plugin itself: visible, not hand-edited nor deleted."""
@@ -97,10 +100,13 @@ class CredentialAdmin(ReadOnlyAdmin):
     @admin.action(description=_("Revoke the selected credentials"),
                   permissions=["revoke"])
     def revoke_selected(self, request, queryset):
-        """Revoke each awarded credential: status-list bit set, list re-signed."""
-        reason = f"revoked by {request.user.get_username()}"
+        """Revoke each awarded credential: status-list bit set, list re-signed.
+
+        The public reason (page, registries) names no one; who revoked it is the internal note.
+        """
+        note = f"revoked by {request.user.get_username()} in the Django admin"
         revoked_ids = [credential.pk for credential in queryset
-                       if issuance.revoke(credential, reason=reason)]
+                       if issuance.revoke(credential, reason=PUBLIC_REVOCATION_REASON, note=note)]
         tasks.dispatch_deliveries(revoked_ids)
         revoked = len(revoked_ids)
         self.message_user(request, ngettext("%d credential revoked.", "%d credentials revoked.",

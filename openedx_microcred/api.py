@@ -227,15 +227,17 @@ class VerificationData:
     verify_url: str
 
 
-def revoke_credential(credential_uuid: UUID | str, *, reason: str) -> bool:
+def revoke_credential(credential_uuid: UUID | str, *, reason: str, note: str = "") -> bool:
     """Revoke a credential: its status-list bit is set, the list re-signed, and a revocation
     queued for every registry that received it.
 
+    ``reason`` is public: the verification page shows it and registries receive it. ``note``
+    is internal (who asked, a ticket number…): kept for staff, never published or sent.
     Returns False when it was already revoked or expired. Raises ``CredentialNotFound``.
     """
     credential = _credential(credential_uuid)
     with transaction.atomic():
-        revoked = issuance.revoke(credential, reason=reason or "revoked")
+        revoked = issuance.revoke(credential, reason=reason or "revoked", note=note or "")
         if revoked:
             transaction.on_commit(lambda: tasks.dispatch_deliveries([credential.pk]))
     return revoked

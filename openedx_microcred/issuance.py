@@ -64,16 +64,19 @@ def issue(*, user_id: int, program_pk: int, version_id: int, definition: Program
     return credential
 
 
-def revoke(credential: Credential, *, reason: str, by: str = Credential.BY_STAFF) -> bool:
+def revoke(credential: Credential, *, reason: str, note: str = "",
+           by: str = Credential.BY_STAFF) -> bool:
     """Revoke ``credential``; return False when it was not awarded (already revoked/expired).
 
-    ``by`` staff (the default) withholds the programme from automatic re-issuance; ``by`` rule
-    (requirements no longer met) lets the learner earn it again.
+    ``reason`` is public (verification page, registries); ``note`` is internal (the admin only:
+    who revoked it and why) and never leaves the database. ``by`` staff (the default) withholds
+    the programme from automatic re-issuance; ``by`` rule (requirements no longer met) lets the
+    learner earn it again.
     """
     with transaction.atomic():
         updated = Credential.objects.filter(pk=credential.pk, status=Credential.AWARDED).update(
             status=Credential.REVOKED, active=None, revoked_at=timezone.now(),
-            revocation_reason=reason[:255], revoked_by=by)
+            revocation_reason=reason[:255], revocation_note=note[:1000], revoked_by=by)
         if not updated:
             return False
         credential.refresh_from_db()
