@@ -14,7 +14,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import delivery, encryption, issuance, registries, tasks
+from . import delivery, encryption, eventtime, issuance, registries, tasks
 from .models import (
     BackfillCheckpoint,
     CourseCompletion,
@@ -30,6 +30,9 @@ from .models import (
     RejectedEvent,
     StatusList,
 )
+
+# Django 5 asks URL fields to say which scheme a bare host means; Django 4.2 has no such option.
+_ASSUME_HTTPS: dict[str, Any] = {"assume_scheme": "https"} if django.VERSION >= (5, 0) else {}
 
 #: The reason an admin revocation publishes (verification page, registries): no staff identity.
 PUBLIC_REVOCATION_REASON = "revoked by the issuer"
@@ -74,8 +77,26 @@ class CourseCompletionAdmin(ReadOnlyAdmin):
     raw_id_fields = ("user",)
 
 
+class ExternalAchievementForm(forms.ModelForm):
+    """Staff-entered achievements meet the rules events do: a plausible date (``eventtime``)."""
+
+    evidence_url = forms.URLField(required=False, max_length=1000, **_ASSUME_HTTPS)
+
+    class Meta:
+        model = ExternalAchievement
+        fields = ["user", "external_id", "achieved_at", "evidence_url", "source"]
+
+    def clean_achieved_at(self):
+        when = self.cleaned_data["achieved_at"]
+        try:
+            return eventtime.check(when)
+        except eventtime.ImplausibleTime as error:
+            raise forms.ValidationError(str(error)) from None
+
+
 @admin.register(ExternalAchievement)
 class ExternalAchievementAdmin(admin.ModelAdmin):
+    form = ExternalAchievementForm
     list_display = ("user_id", "external_id", "achieved_at", "source")
     search_fields = ("external_id", "user__username")
     raw_id_fields = ("user",)
@@ -144,8 +165,6 @@ class BackfillCheckpointAdmin(ReadOnlyAdmin):
     has_delete_permission = admin.ModelAdmin.has_delete_permission  # deleting restarts a backfill
 
 
-# Django 5 asks URL fields to say which scheme a bare host means; Django 4.2 has no such option.
-_ASSUME_HTTPS: dict[str, Any] = {"assume_scheme": "https"} if django.VERSION >= (5, 0) else {}
 
 
 class RegistryConnectionForm(forms.ModelForm):

@@ -156,3 +156,17 @@ def test_staff_with_the_change_permission_test_a_connection(credly):
     operator = staff_client("operator", "view_registryconnection", "change_registryconnection")
     assert "good: OK" in post_action(operator, "registryconnection", "test_connection",
                                      [connection])
+
+
+def test_an_external_achievement_entered_by_staff_needs_a_plausible_date(admin_client, learner):
+    from openedx_microcred.models import ExternalAchievement
+
+    form = {"user": learner.pk, "external_id": "hcia", "achieved_at_0": "9999-12-31",
+            "achieved_at_1": "00:00:00", "evidence_url": "", "source": "staff"}
+    response = admin_client.post(f"/admin/{APP}/externalachievement/add/", form)
+    assert response.status_code == 200  # the form again, with the error
+    assert "(MICROCRED_EVENT_MAX_FUTURE_SKEW)" in response.content.decode()
+    assert not ExternalAchievement.objects.exists()
+    form.update(achieved_at_0="2026-03-01")
+    assert admin_client.post(f"/admin/{APP}/externalachievement/add/", form).status_code == 302
+    assert ExternalAchievement.objects.get().external_id == "hcia"
