@@ -209,7 +209,7 @@ class VerificationData:
     program_title: str
     program_description: str
     lang: str
-    learner_name: str
+    learner_name: str  # the learner's profile name; "" without one (never the username)
     issuer_name: str
     issuer_url: str
     issuer_did: str
