@@ -1,4 +1,11 @@
-"""Django admin: operators inspect programmes, completions, progress and credentials."""
+"""Django admin: operators inspect programmes, completions, progress and credentials.
+
+Every action declares the permission its effect needs (``@admin.action(permissions=…)``):
+Django then hides it from, and refuses it to, staff without that permission (a view-only
+operator can inspect but not revoke, re-send or make a signed outbound request). Rows the
+plugin writes are neither added, changed nor deleted by hand: deleting a credential, a key, a
+status list or an outbox row would break what was signed or promised to a registry.
+"""
 from typing import Any
 
 import django
@@ -11,7 +18,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import api, delivery, encryption, evaluation, monitoring, registries, tasks
+from . import api, delivery, encryption, evaluation, eventtime, monitoring, registries, tasks
 from .models import (
     BackfillCheckpoint,
     CourseCompletion,
@@ -28,15 +35,30 @@ from .models import (
     StatusList,
 )
 
+# Django 5 asks URL fields to say which scheme a bare host means; Django 4.2 has no such option.
+_ASSUME_HTTPS: dict[str, Any] = {"assume_scheme": "https"} if django.VERSION >= (5, 0) else {}
+
+#: The reason an admin revocation publishes (verification page, registries): no staff identity.
+PUBLIC_REVOCATION_REASON = "revoked by the issuer"
+
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows written by the plugin itself: visible, not hand-edited."""
+    """Rows written by the plugin itself: visible, not hand-edited nor deleted."""
 
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def _has_model_permission(request, action: str, model) -> bool:
+    """Whether the user holds Django's ``<action>_<model>`` permission (superusers hold all)."""
+    opts = model._meta
+    return request.user.has_perm(f"{opts.app_label}.{action}_{opts.model_name}")
 
 
 @admin.register(Program)
@@ -65,8 +87,26 @@ class WithdrawForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=255)
 
 
+class ExternalAchievementForm(forms.ModelForm):
+    """Staff-entered achievements meet the rules events do: a plausible date (``eventtime``)."""
+
+    evidence_url = forms.URLField(required=False, max_length=1000, **_ASSUME_HTTPS)
+
+    class Meta:
+        model = ExternalAchievement
+        fields = ["user", "external_id", "achieved_at", "evidence_url", "source"]
+
+    def clean_achieved_at(self):
+        when = self.cleaned_data["achieved_at"]
+        try:
+            return eventtime.check(when)
+        except eventtime.ImplausibleTime as error:
+            raise forms.ValidationError(str(error)) from None
+
+
 @admin.register(ExternalAchievement)
 class ExternalAchievementAdmin(admin.ModelAdmin):
+    form = ExternalAchievementForm
     list_display = ("user_id", "external_id", "achieved_at", "source", "withdrawn_at")
     list_filter = ("source", ("withdrawn_at", admin.EmptyFieldListFilter))
     search_fields = ("external_id", "user__username")
@@ -117,9 +157,14 @@ class CredentialAdmin(ReadOnlyAdmin):
     @admin.action(description=_("Revoke the selected credentials"),
                   permissions=["revoke"])
     def revoke_selected(self, request, queryset):
-        """Revoke each awarded credential: status-list bit set, list re-signed."""
-        reason = f"revoked by {request.user.get_username()}"
-        outcomes = [evaluation.revoke_credential(credential.pk, reason=reason)
+        """Revoke each awarded credential: status-list bit set, list re-signed, programmes
+        stacking on it re-evaluated.
+
+        The public reason (page, registries) names no one; who revoked it is the internal note.
+        """
+        note = f"revoked by {request.user.get_username()} in the Django admin"
+        outcomes = [evaluation.revoke_credential(credential.pk, reason=PUBLIC_REVOCATION_REASON,
+                                                 note=note)
                     for credential in queryset]
         # Stacked credentials revoked with them are dispatched too.
         revoked_ids = [pk for outcome in outcomes for pk in outcome.credential_ids]
@@ -137,7 +182,8 @@ class CredentialAdmin(ReadOnlyAdmin):
                     IssuerKey(org=org).secret_label))}, messages.WARNING)
 
     def has_revoke_permission(self, request):
-        return request.user.has_perm("openedx_microcred.change_credential")
+        """Revoking changes the credential (and tells every registry): ``change_credential``."""
+        return _has_model_permission(request, "change", Credential)
 
 
 @admin.register(IssuerKey)
@@ -158,15 +204,15 @@ class StatusListAdmin(ReadOnlyAdmin):
 class RejectedEventAdmin(ReadOnlyAdmin):
     list_display = ("event_type", "event_id", "reason", "received_at")
     list_filter = ("event_type",)
+    has_delete_permission = admin.ModelAdmin.has_delete_permission  # clearing them is harmless
 
 
 @admin.register(BackfillCheckpoint)
 class BackfillCheckpointAdmin(ReadOnlyAdmin):
     list_display = ("name", "last_user_id", "updated")
+    has_delete_permission = admin.ModelAdmin.has_delete_permission  # deleting restarts a backfill
 
 
-# Django 5 asks URL fields to say which scheme a bare host means; Django 4.2 has no such option.
-_ASSUME_HTTPS: dict[str, Any] = {"assume_scheme": "https"} if django.VERSION >= (5, 0) else {}
 
 
 class RegistryConnectionForm(forms.ModelForm):
@@ -208,9 +254,13 @@ class RegistryConnectionAdmin(admin.ModelAdmin):
     inlines = [RegistryProgramMappingInline]
     actions = ["test_connection"]
 
-    @admin.action(description=_("Test the selected connections"))
+    @admin.action(description=_("Test the selected connections"), permissions=["change"])
     def test_connection(self, request, queryset):
-        """A cheap authenticated request per connection; the result as a message."""
+        """A cheap authenticated request per connection; the result as a message.
+
+        It sends a request signed with the stored secret: only staff who may change the
+        connection (``change_registryconnection``) may make it.
+        """
         for connection in queryset:
             try:
                 with delivery.build_client(connection) as client:
@@ -238,9 +288,12 @@ class DeliveryAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("last error"))
     def short_error(self, obj):
-        return obj.last_error[:120]
+        """The error and the start of the registry's reason (the row's page shows all of it)."""
+        text = obj.last_error
+        return text if len(text) <= 240 else text[:240] + "…"
 
-    @admin.action(description=_("Redeliver the selected dead letters"))
+    @admin.action(description=_("Redeliver the selected dead letters"),
+                  permissions=["redeliver"])
     def redeliver(self, request, queryset):
         """Dead letters go back to the queue with a fresh attempt budget."""
         ids = list(queryset.filter(status=Delivery.DEAD).values_list("pk", flat=True))
@@ -264,3 +317,7 @@ class DeliveryAdmin(ReadOnlyAdmin):
                    "title": _("Micro-credentials: operations overview"),
                    "overview": monitoring.overview(), "opts": self.model._meta}
         return TemplateResponse(request, "admin/openedx_microcred/overview.html", context)
+
+    def has_redeliver_permission(self, request):
+        """Re-sending a credential to a registry changes the outbox row: ``change_delivery``."""
+        return _has_model_permission(request, "change", Delivery)

@@ -12,7 +12,8 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
-from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
@@ -21,6 +22,7 @@ from . import (
     delivery,
     encryption,
     evaluation,
+    eventtime,
     issuers,
     platform,
     programs,
@@ -72,8 +74,7 @@ __all__ = [
 ]
 
 
-class UnknownLearner(LookupError):
-    """No user has the given id."""
+UnknownLearner = completions.UnknownLearner  # no user has the given id
 
 
 class CredentialNotFound(LookupError):
@@ -146,15 +147,18 @@ def record_external_achievement(*, user_id: int, external_id: str, achieved_at: 
     """Record that a learner achieved ``external_id`` (for ``<external>`` requirements).
 
     Recording again keeps the earliest time. Programmes containing ``external_id`` are
-    re-evaluated after the transaction commits. Raises ``UnknownLearner`` or ``ValueError``.
+    re-evaluated after the transaction commits. Raises ``UnknownLearner``, or ``ValueError``
+    for an ``external_id`` that is not 1 to 255 characters, a naive or implausible
+    ``achieved_at`` (``eventtime.ImplausibleTime``: in the future or before the floor), or an
+    ``evidence_url`` that is not an http(s) URL of at most 1,000 characters.
     """
-    external_id = (external_id or "").strip()
-    if not external_id or len(external_id) > 255:
+    if not isinstance(external_id, str) or not 0 < len(external_id.strip()) <= 255:
         raise ValueError("external_id must be 1 to 255 characters")
-    if achieved_at.tzinfo is None:
-        raise ValueError("achieved_at must be timezone-aware")
-    if not get_user_model().objects.filter(pk=user_id).exists():
-        raise UnknownLearner(user_id)
+    external_id = external_id.strip()
+    if not isinstance(achieved_at, datetime) or achieved_at.tzinfo is None:
+        raise ValueError("achieved_at must be a timezone-aware datetime")
+    eventtime.check(achieved_at)
+    _check_evidence_url(evidence_url)
     with transaction.atomic():
         completions.record_external(user_id=user_id, external_id=external_id,
                                     achieved_at=achieved_at, evidence_url=evidence_url or "")
@@ -188,6 +192,17 @@ def withdraw_external_achievement(*, user_id: int, external_id: str, reason: str
             transaction.on_commit(
                 lambda: tasks.enqueue_evaluation(user_id, external_id=external_id))
     return withdrawn
+
+
+def _check_evidence_url(url: str | None) -> None:
+    if url is None or url == "":
+        return
+    if not isinstance(url, str) or len(url) > 1000:
+        raise ValueError("evidence_url must be a URL of at most 1000 characters")
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        raise ValueError("evidence_url must be an http(s) URL") from None
 
 
 def get_progress(*, user_id: int) -> list[ProgramProgressData]:
@@ -231,7 +246,7 @@ class VerificationData:
     program_title: str
     program_description: str
     lang: str
-    learner_name: str
+    learner_name: str  # the learner's profile name; "" without one (never the username)
     issuer_name: str
     issuer_url: str
     issuer_did: str
@@ -249,11 +264,14 @@ class VerificationData:
     verify_url: str
 
 
-def revoke_credential(credential_uuid: UUID | str, *, reason: str) -> bool:
+def revoke_credential(credential_uuid: UUID | str, *, reason: str, note: str = "") -> bool:
     """Revoke a credential: its status-list bit is set, the list re-signed, and a revocation
     queued for every registry that received it. Programmes stacking on it are re-evaluated in
     the same transaction: with ``MICROCRED_REVOKE_ON_REGRESSION`` their credentials are revoked
     at once, the same way.
+
+    ``reason`` is public: the verification page shows it and registries receive it. ``note``
+    is internal (who asked, a ticket number…): kept for staff, never published or sent.
 
     When the org's signing key cannot be decrypted the revocation is still recorded (status,
     bit, registry deliveries) and an error is logged; the served status list is signed by the
@@ -262,7 +280,8 @@ def revoke_credential(credential_uuid: UUID | str, *, reason: str) -> bool:
     """
     credential = _credential(credential_uuid)
     with transaction.atomic():
-        outcome = evaluation.revoke_credential(credential.pk, reason=reason or "revoked")
+        outcome = evaluation.revoke_credential(credential.pk, reason=reason or "revoked",
+                                               note=note or "")
         if outcome.credential_ids:
             transaction.on_commit(lambda: tasks.dispatch_deliveries(outcome.credential_ids))
     return bool(outcome.credential_ids)

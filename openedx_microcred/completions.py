@@ -9,6 +9,11 @@ time. Event-bus delivery is at-least-once and unordered, so:
 * an older event arriving late changes nothing;
 * two receivers racing on the same row both land in one atomic statement each, never a lost update.
 
+An event for a user id that does not exist records nothing: the insert selects its values only
+``WHERE EXISTS`` that user (still one statement), and ``UnknownLearner`` is raised when the
+statement touched no row and a second look finds no such user (the look is only taken then, so
+the common path stays one round trip).
+
 DO NOT replace these with ``update_or_create``: that is a read then a write (two round trips, and a
 race between them), and the ORM cannot express "update only if newer" in an upsert. The SQL is
 kept to the two dialects Open edX runs on (MySQL/MariaDB) and the ones its tests use (SQLite,
@@ -19,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
@@ -29,17 +35,25 @@ _TABLE = CourseCompletion._meta.db_table
 _KEY_COLUMNS = ("user_id", "course_key")
 
 
+class UnknownLearner(LookupError):
+    """No user has the id an event or caller gave; nothing was recorded."""
+
+
 @dataclass(frozen=True)
 class Facet:
     """One independently ordered part of a completion row.
 
     ``assignments`` are ``(column, new-value expression)`` pairs applied when the event is newer
-    than ``event_column``. In expressions, ``{old}`` names the stored row and ``{new}`` the
-    incoming one.
+    than ``event_column``. In expressions, ``{old}`` names
+    the stored row and ``{new}`` the incoming one. ``touched`` columns take the incoming value
+    whenever the event wins. ``table``/``keys`` name the table and its unique key.
     """
 
     event_column: str
     assignments: tuple[tuple[str, str], ...]
+    table: str = _TABLE
+    keys: tuple[str, ...] = _KEY_COLUMNS
+    touched: tuple[str, ...] = ("modified",)
 
 
 PASSING = Facet("passing_event_at", (
@@ -104,21 +118,42 @@ def record_external(*, user_id: int, external_id: str, achieved_at: datetime,
     """Record an external achievement; a repeat keeps the earliest time (first achieved).
 
     An award dated after a withdrawal restores the achievement as of the award's time; one
-    dated before it (a late or replayed event) leaves it withdrawn. Two statements.
+    dated before it (a late or replayed event) leaves it withdrawn. Raises ``UnknownLearner``
+    (recording nothing) when no user has ``user_id``. Two statements (an insert for a known
+    user, then the conditional update); the user is looked up only when neither wrote.
     """
-    row = ExternalAchievement(user_id=user_id, external_id=external_id, achieved_at=achieved_at,
-                              evidence_url=evidence_url or "", source=source)
-    ExternalAchievement.objects.bulk_create([row], ignore_conflicts=True)
+    evidence_url = evidence_url or ""
+    if _insert_external(user_id=user_id, external_id=external_id, achieved_at=achieved_at,
+                        evidence_url=evidence_url, source=source):
+        return
     # One statement for both: an earlier award moves the date back (withdrawn or not); an award
     # after the withdrawal restores it (``withdrawn_by``/``withdrawal_reason`` stay as the record
     # of the last withdrawal).
-    ExternalAchievement.objects.filter(
+    updated = ExternalAchievement.objects.filter(
         Q(withdrawn_at__lt=achieved_at) | Q(achieved_at__gt=achieved_at),
         user_id=user_id, external_id=external_id,
-    ).update(achieved_at=achieved_at, evidence_url=evidence_url or "", source=source,
+    ).update(achieved_at=achieved_at, evidence_url=evidence_url, source=source,
              withdrawn_at=Case(When(withdrawn_at__lt=achieved_at, then=Value(None)),
                                default=F("withdrawn_at"),
                                output_field=ExternalAchievement._meta.get_field("withdrawn_at")))
+    if not updated and not get_user_model().objects.filter(pk=user_id).exists():
+        raise UnknownLearner(f"no user has id {user_id}")
+
+
+def _insert_external(**values) -> bool:
+    """Insert the achievement when its user exists and it is not recorded yet; return whether
+    a row was inserted. One ``INSERT … SELECT … WHERE EXISTS`` statement."""
+    values = {**values, "created": timezone.now(), "withdrawn_by": "", "withdrawal_reason": ""}
+    table = ExternalAchievement._meta.db_table
+    mysql = connection.vendor == "mysql"
+    sql = (_insert_select(table, tuple(values), dual=" FROM DUAL" if mysql else "")
+           + ("ON DUPLICATE KEY UPDATE user_id = user_id" if mysql
+              else "ON CONFLICT (user_id, external_id) DO NOTHING"))
+    adapt = connection.ops.adapt_datetimefield_value
+    params = [adapt(v) if isinstance(v, datetime) else v for v in values.values()]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, values["user_id"]])
+        return cursor.rowcount == 1
 
 
 def withdraw_external(*, user_id: int, external_id: str, withdrawn_at: datetime, by: str,
@@ -128,8 +163,11 @@ def withdraw_external(*, user_id: int, external_id: str, withdrawn_at: datetime,
 
     An award dated after ``withdrawn_at`` is newer and stays. ``ahead_of_award`` (revocation
     events, which may arrive before the award they revoke) records a withdrawn row when there
-    is none, so the late award it revokes does not count.
+    is none, so the late award it revokes does not count. Raises ``UnknownLearner`` (recording
+    nothing) when no user has ``user_id``.
     """
+    if not get_user_model().objects.filter(pk=user_id).exists():
+        raise UnknownLearner(f"no user has id {user_id}")
     audit = {"withdrawn_at": withdrawn_at, "withdrawn_by": by[:150],
              "withdrawal_reason": reason[:255]}
     if ahead_of_award:
@@ -143,20 +181,35 @@ def withdraw_external(*, user_id: int, external_id: str, withdrawn_at: datetime,
 
 
 def _upsert(facet: Facet, values: dict) -> None:
-    values = {**values, "modified": timezone.now()}
+    """Run the facet's conditional upsert; raise ``UnknownLearner`` for an unknown user id."""
+    values = {**values, **{column: timezone.now() for column in facet.touched}}
     columns = list(values)
     sql = _upsert_sql(connection.vendor, facet, tuple(columns))
     adapt = connection.ops.adapt_datetimefield_value
     params = [adapt(v) if isinstance(v, datetime) else v for v in values.values()]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [*params, values["user_id"]])
+        touched = cursor.rowcount
+    # 0 rows: an older or duplicate event (a no-op, except on MySQL, whose FOUND_ROWS counts the
+    # matched row) or no such user. Only then is the user looked up.
+    if touched == 0 and not get_user_model().objects.filter(pk=values["user_id"]).exists():
+        raise UnknownLearner(f"no user has id {values['user_id']}")
+
+
+def _insert_select(table: str, columns: tuple[str, ...], dual: str = "") -> str:
+    """``INSERT … SELECT <values> WHERE EXISTS <the user>``: nothing is inserted for an unknown
+    user id (the user id is the statement's last parameter)."""
+    user = get_user_model()._meta
+    return (f"INSERT INTO {table} ({', '.join(columns)}) "
+            f"SELECT {', '.join(['%s'] * len(columns))}{dual} "
+            f"WHERE EXISTS (SELECT 1 FROM {user.db_table} WHERE {user.pk.column} = %s) ")
 
 
 _SQL_CACHE: dict[tuple, str] = {}
 
 
 def _upsert_sql(vendor: str, facet: Facet, columns: tuple[str, ...]) -> str:
-    key = (vendor, facet.event_column, columns)
+    key = (vendor, facet.table, facet.event_column, columns)
     if key not in _SQL_CACHE:
         builder = _mysql_sql if vendor == "mysql" else _on_conflict_sql
         _SQL_CACHE[key] = builder(facet, columns)
@@ -165,38 +218,36 @@ def _upsert_sql(vendor: str, facet: Facet, columns: tuple[str, ...]) -> str:
 
 def _on_conflict_sql(facet: Facet, columns: tuple[str, ...]) -> str:
     """SQLite ≥ 3.24 and PostgreSQL: a conditional ``ON CONFLICT … DO UPDATE … WHERE``."""
-    sets = [f"{col} = {expr.format(old=_TABLE, new='excluded')}" for col, expr in facet.assignments]
-    sets.append(f"{facet.event_column} = excluded.{facet.event_column}")
-    sets.append("modified = excluded.modified")
+    table, event = facet.table, facet.event_column
+    sets = [f"{col} = {expr.format(old=table, new='excluded')}" for col, expr in facet.assignments]
+    sets.append(f"{event} = excluded.{event}")
+    sets += [f"{col} = excluded.{col}" for col in facet.touched]
     return (
-        f"INSERT INTO {_TABLE} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "
-        f"ON CONFLICT ({', '.join(_KEY_COLUMNS)}) DO UPDATE SET {', '.join(sets)} "
-        f"WHERE {_TABLE}.{facet.event_column} IS NULL "
-        f"OR {_TABLE}.{facet.event_column} < excluded.{facet.event_column}"
+        _insert_select(table, columns)
+        + f"ON CONFLICT ({', '.join(facet.keys)}) DO UPDATE SET {', '.join(sets)} "
+        f"WHERE {table}.{event} IS NULL OR {table}.{event} < excluded.{event}"
     )
 
 
 def _mysql_sql(facet: Facet, columns: tuple[str, ...]) -> str:
-    """MySQL/MariaDB: ``ON DUPLICATE KEY UPDATE`` with every assignment guarded by ``IF(newer)``.
+    """MySQL/MariaDB: ``ON DUPLICATE KEY UPDATE`` with every assignment guarded by ``IF(wins)``.
 
     MySQL applies the assignments left to right and later ones see earlier results, so the
     event-time column — which the guard reads — is assigned last.
     """
-    newer = f"({facet.event_column} IS NULL OR {facet.event_column} < VALUES({facet.event_column}))"
+    event = facet.event_column
+    wins = f"({event} IS NULL OR {event} < VALUES({event}))"
 
     def guarded(column: str, expr: str) -> str:
-        new_value = expr.format(old=_TABLE, new="__new__")
+        new_value = expr.format(old=facet.table, new="__new__")
         # In MySQL the incoming value of a column is VALUES(column), the stored one the bare name.
         for col in sorted(columns, key=len, reverse=True):  # passing_event_at before passing
             new_value = new_value.replace(f"__new__.{col}", f"VALUES({col})")
-        new_value = new_value.replace(f"{_TABLE}.", "")
-        return f"{column} = IF({newer}, {new_value}, {column})"
+        new_value = new_value.replace(f"{facet.table}.", "")
+        return f"{column} = IF({wins}, {new_value}, {column})"
 
     sets = [guarded(col, expr) for col, expr in facet.assignments]
-    sets.append(f"modified = IF({newer}, VALUES(modified), modified)")
-    sets.append(f"{facet.event_column} = IF({newer}, VALUES({facet.event_column}), "
-                f"{facet.event_column})")
-    return (
-        f"INSERT INTO {_TABLE} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "
-        f"ON DUPLICATE KEY UPDATE {', '.join(sets)}"
-    )
+    sets += [f"{col} = IF({wins}, VALUES({col}), {col})" for col in facet.touched]
+    sets.append(f"{event} = IF({wins}, VALUES({event}), {event})")
+    return (_insert_select(facet.table, columns, dual=" FROM DUAL")
+            + f"ON DUPLICATE KEY UPDATE {', '.join(sets)}")

@@ -12,6 +12,7 @@ import base64
 import binascii
 import re
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -75,7 +76,20 @@ _VALIDATORS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "MICROCRED_DELIVERY_BACKOFF_BASE": (_number, "a number of seconds of at least 0"),
     "MICROCRED_DELIVERY_BACKOFF_CAP": (_number, "a number of seconds of at least 0"),
     "MICROCRED_DELIVERY_SWEEP_SECONDS": (_positive_int(1), "an integer of at least 1"),
+    "MICROCRED_EVENT_MAX_FUTURE_SKEW": (_positive_int(0), "an integer number of seconds of at "
+                                        "least 0"),
+    "MICROCRED_EVENT_TIME_FLOOR": (lambda v: _iso_date(v) is not None,
+                                   'an ISO date such as "2012-01-01"'),
 }
+
+
+def _iso_date(value: Any) -> date | None:
+    if not isinstance(value, str) or len(value) != 10:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 def setting(name: str) -> Any:

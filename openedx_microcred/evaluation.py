@@ -95,20 +95,21 @@ def evaluate_learner(user_id: int, *, course_key: str | None = None,
     return outcome
 
 
-def revoke_credential(credential_pk: int, *, reason: str,
+def revoke_credential(credential_pk: int, *, reason: str, note: str = "",
                       by: str = Credential.BY_STAFF) -> Outcome:
     """Revoke a credential and, in the same transaction, re-evaluate the programmes that stack
     on it (ADR 0001 §7): with ``MICROCRED_REVOKE_ON_REGRESSION`` their credentials are revoked
     too (status bit set, revocations written to the outbox), and so on up the stack.
 
-    Returns what was revoked (``credential_ids`` for the caller to dispatch after commit); an
+    ``reason`` is public, ``note`` internal (``issuance.revoke``). Returns what was revoked
+    (``credential_ids`` for the caller to dispatch after commit); an
     empty outcome when the credential was not awarded.
     """
     outcome = Outcome()
     with transaction.atomic():
         credential = Credential.objects.select_related("program").get(pk=credential_pk)
         _lock_learner(credential.user_id)
-        if not issuance.revoke(credential, reason=reason, by=by):
+        if not issuance.revoke(credential, reason=reason, note=note, by=by):
             return outcome
         program_id = credential.program.program_id
         outcome.revoked.append(program_id)

@@ -74,18 +74,20 @@ def earned_at(evaluation: rules.Evaluation) -> datetime:
     return reached.astimezone(UTC).replace(microsecond=0)
 
 
-def revoke(credential: Credential, *, reason: str, by: str = Credential.BY_STAFF,
-           at: datetime | None = None) -> bool:
+def revoke(credential: Credential, *, reason: str, note: str = "",
+           by: str = Credential.BY_STAFF, at: datetime | None = None) -> bool:
     """Revoke ``credential``; return False when it was not awarded (already revoked/expired).
 
-    ``by`` staff (the default) withholds the programme from automatic re-issuance; ``by`` rule
-    (requirements no longer met) lets the learner earn it again. ``at`` is when the revocation
+    ``reason`` is public (verification page, registries); ``note`` is internal (the admin only:
+    who revoked it and why) and never leaves the database. ``by`` staff (the default) withholds
+    the programme from automatic re-issuance; ``by`` rule (requirements no longer met) lets the
+    learner earn it again. ``at`` is when the revocation
     took effect (the event that made the requirements unmet); default now (a staff act).
     """
     with transaction.atomic():
         updated = Credential.objects.filter(pk=credential.pk, status=Credential.AWARDED).update(
             status=Credential.REVOKED, active=None, revoked_at=at or timezone.now(),
-            revocation_reason=reason[:255], revoked_by=by)
+            revocation_reason=reason[:255], revocation_note=note[:1000], revoked_by=by)
         if not updated:
             return False
         credential.refresh_from_db()

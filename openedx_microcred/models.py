@@ -217,7 +217,13 @@ class Credential(models.Model):
     issued_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
-    revocation_reason = models.CharField(max_length=255, blank=True, default="")
+    revocation_reason = models.CharField(
+        max_length=255, blank=True, default="",
+        help_text=_("Public: shown on the verification page and sent to every registry."))
+    revocation_note = models.CharField(
+        max_length=1000, blank=True, default="",
+        help_text=_("Internal, for staff only (who revoked it, why): never shown publicly nor "
+                    "sent to a registry."))
     BY_STAFF = "staff"
     BY_RULE = "rule"
     revoked_by = models.CharField(

@@ -157,7 +157,8 @@ class CompletedCourse:
 def completed_courses(definition: ProgramDefinition,
                       evidence: Iterable[rules.Evidence]) -> tuple[CompletedCourse, ...]:
     """The courses among ``evidence`` (from ``rules.evaluate``), described by the leaves of
-    ``definition`` they satisfied, in requirement-tree order."""
+    ``definition`` they satisfied, in requirement-tree order. Grades are left out unless the
+    programme makes them public (``public-grades``): these describe public documents."""
     leaves = dict(rules.iter_nodes(definition.requirements))
     courses = []
     for item in _tree_order(evidence):
@@ -166,8 +167,8 @@ def completed_courses(definition: ProgramDefinition,
             continue
         courses.append(CompletedCourse(
             key=item.key, title=leaf.title, credits=leaf.credits, counted_credits=item.credits,
-            hours=leaf.hours,
-            completed_at=item.achieved_at, grade=item.grade, min_grade=leaf.min_grade,
+            hours=leaf.hours, completed_at=item.achieved_at,
+            grade=item.grade if definition.public_grades else None, min_grade=leaf.min_grade,
             completion=definition.completion, mode=leaf.mode,
         ))
     return tuple(courses)
@@ -211,7 +212,8 @@ def build_achievement_credential(
         description=achievement["description"], issuer=issuer, valid_from=valid_from,
         valid_until=valid_until, subject=subject, status=status)
     leaves = dict(rules.iter_nodes(definition.requirements))
-    items = [_evidence(item, leaves.get(item.path), text, program_titles or {})
+    items = [_evidence(item, leaves.get(item.path), text, program_titles or {},
+                       grades=definition.public_grades)
              for item in _tree_order(evidence)]
     if items:
         credential["evidence"] = items
@@ -486,7 +488,7 @@ def _annex_alignment(code: str, label: str, value: str, text: Strings) -> dict[s
 
 
 def _evidence(item: rules.Evidence, leaf: rules.Node | None, text: Strings,
-              program_titles: Mapping[str, str]) -> dict[str, Any]:
+              program_titles: Mapping[str, str], *, grades: bool) -> dict[str, Any]:
     if item.kind == "course":
         genre, template = text.genre_course, text.evidence_course
         name = leaf.title if isinstance(leaf, rules.CourseLeaf) and leaf.title else item.key
@@ -501,7 +503,7 @@ def _evidence(item: rules.Evidence, leaf: rules.Node | None, text: Strings,
     if item.achieved_at is not None:
         narrative += text.evidence_on.format(date=day(item.achieved_at))
     narrative += text.full_stop
-    if item.grade is not None:
+    if grades and item.grade is not None:  # a grade is public only if the programme says so
         narrative += text.evidence_grade.format(value=percent(item.grade))
     if item.credits:
         narrative += text.evidence_credits.format(value=format_decimal(item.credits))

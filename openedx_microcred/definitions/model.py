@@ -54,6 +54,8 @@ class ProgramDefinition:
     window_from: date | None = None
     window_until: date | None = None
     valid_months: int | None = None
+    #: Whether per-course grades appear in public documents (``public-grades``; default no).
+    public_grades: bool = False
 
     @cached_property
     def rules(self) -> rules.ProgramRules:

@@ -97,6 +97,7 @@ def _program_attributes(root: etree._Element) -> dict:
         "achievement_type": _attr(root, "achievement-type") or "MicroCredential",
         "completion": _attr(root, "completion") or rules.PASSING,
         "declared_credits": _decimal(root, "credits"),
+        "public_grades": _attr(root, "public-grades") in ("true", "1"),  # xs:boolean
     }
 
 

@@ -49,6 +49,7 @@ def _program_attributes(definition: ProgramDefinition) -> Attributes:
         ("achievement-type", definition.achievement_type),
         ("completion", definition.completion),
         ("credits", _decimal(definition.declared_credits)),
+        ("public-grades", "true" if definition.public_grades else None),  # default: false
     ]
 
 

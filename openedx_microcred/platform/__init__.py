@@ -22,7 +22,11 @@ def backend() -> ModuleType:
 
 
 def get_user_display_name(user_id: int) -> str:
-    """The learner's full name as shown on certificates (falls back to the username)."""
+    """The name the learner gave their profile, as shown on certificates; ``""`` without one.
+
+    Never the username: it is an account identifier, not something the learner chose to show
+    on public pages, documents or registries. Callers show a neutral wording for ``""``.
+    """
     return backend().get_user_display_name(user_id)
 
 
@@ -32,7 +36,10 @@ def get_user_email(user_id: int) -> str:
 
 
 def get_users_contact(user_ids) -> dict[int, tuple[str, str]]:
-    """``{user id: (display name, email)}`` for many learners in one query (unknown ids absent)."""
+    """``{user id: (display name, email)}`` for many learners in one query (unknown ids absent).
+
+    The display name is as ``get_user_display_name`` gives it: ``""`` without a profile name.
+    """
     return backend().get_users_contact(set(user_ids))
 
 

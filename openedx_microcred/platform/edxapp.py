@@ -11,14 +11,11 @@ from django.contrib.auth import get_user_model
 
 
 def get_user_display_name(user_id: int) -> str:
-    """The profile name (``UserProfile.name``), else the username."""
+    """The profile name (``UserProfile.name``), else "" (never the username)."""
     from common.djangoapps.student.models import UserProfile  # pylint: disable=import-error
 
     name = UserProfile.objects.filter(user_id=user_id).values_list("name", flat=True).first()
-    if name:
-        return name
-    usernames = get_user_model().objects.filter(pk=user_id).values_list("username", flat=True)
-    return usernames.first() or ""
+    return (name or "").strip()
 
 
 def get_user_email(user_id: int) -> str:
@@ -27,12 +24,12 @@ def get_user_email(user_id: int) -> str:
 
 
 def get_users_contact(user_ids: set[int]) -> dict[int, tuple[str, str]]:
-    """The profile name (else the username) and email, by user id: two queries in all."""
+    """The profile name (else "", never the username) and email, by user id: two queries."""
     from common.djangoapps.student.models import UserProfile  # pylint: disable=import-error
 
     names = dict(UserProfile.objects.filter(user_id__in=user_ids).values_list("user_id", "name"))
-    rows = get_user_model().objects.filter(pk__in=user_ids).values_list("pk", "username", "email")
-    return {pk: (names.get(pk) or username, email) for pk, username, email in rows}
+    rows = get_user_model().objects.filter(pk__in=user_ids).values_list("pk", "email")
+    return {pk: ((names.get(pk) or "").strip(), email) for pk, email in rows}
 
 
 def get_lms_root_url() -> str:

@@ -6,11 +6,9 @@ from django.contrib.auth import get_user_model
 
 
 def get_user_display_name(user_id: int) -> str:
-    """``first last`` when set, else the username ("" for an unknown id)."""
+    """``first last`` when set, else "" (never the username; "" for an unknown id too)."""
     user = get_user_model().objects.filter(pk=user_id).first()
-    if user is None:
-        return ""
-    return user.get_full_name() or user.get_username()
+    return user.get_full_name().strip() if user is not None else ""
 
 
 def get_user_email(user_id: int) -> str:
@@ -19,11 +17,10 @@ def get_user_email(user_id: int) -> str:
 
 
 def get_users_contact(user_ids: set[int]) -> dict[int, tuple[str, str]]:
-    """``first last`` (else the username) and email, by user id."""
+    """``first last`` (else "", never the username) and email, by user id."""
     rows = get_user_model().objects.filter(pk__in=user_ids).values_list(
-        "pk", "first_name", "last_name", "username", "email")
-    return {pk: (f"{first} {last}".strip() or username, email)
-            for pk, first, last, username, email in rows}
+        "pk", "first_name", "last_name", "email")
+    return {pk: (f"{first} {last}".strip(), email) for pk, first, last, email in rows}
 
 
 def get_lms_root_url() -> str:

@@ -99,6 +99,9 @@ class AccredibleClient(RegistryClient):
         if not group_id:
             raise Misconfigured(f"accredible: programme {payload.program_id!r} has no 'group_id' "
                                 "option")
+        if not payload.recipient_name.strip():  # never a username in its place
+            raise Rejected("accredible: the learner has no name (Accredible requires a "
+                           "recipient name; the learner can set one in their profile)")
         credential: dict[str, Any] = {
             "recipient": {"name": payload.recipient_name, "email": payload.recipient_email},
             "group_id": _group_id(group_id),

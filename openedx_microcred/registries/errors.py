@@ -16,12 +16,22 @@ The errors of the registry clients: one hierarchy, sorted by what the caller sho
 ``error_for_response`` is THE mapping from an HTTP response to one of these classes; the
 decision to retry lives in ``retry.should_retry``. DO NOT put a secret (token, API key, password,
 ``Authorization`` header) in a message: errors are logged, stored on delivery rows and shown in
-the admin. Bodies are kept as bounded excerpts, with known secrets masked by the client.
+the admin. Bodies are kept as bounded excerpts, with known secrets masked by the client and the
+values of secret-looking JSON keys (``access_token``, ``password``…) masked here.
+
+The registry's own words are what an operator needs to act on a refusal (Credly's
+``"issued_to_last_name": "is too long (maximum is 40 characters)"``), so ``str(error)`` ends with
+``registry said: <excerpt>``: one line of at most ``REASON_LIMIT`` characters drawn from the
+body. That string is what the delivery engine stores in ``Delivery.last_error``, what the admin
+shows and what the clients log.
 """
 from __future__ import annotations
 
 import email.utils
+import html
+import json
 import math
+import re
 import time
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, ClassVar
@@ -31,6 +41,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "BODY_EXCERPT_LIMIT",
+    "REASON_LIMIT",
     "AuthFailed",
     "Conflict",
     "ConnectionFailed",
@@ -40,6 +51,7 @@ __all__ = [
     "Rejected",
     "body_excerpt",
     "body_mentions",
+    "body_reason",
     "error_for_response",
     "parse_retry_after",
     "redact",
@@ -47,6 +59,14 @@ __all__ = [
 
 #: The most characters of a response body an error keeps.
 BODY_EXCERPT_LIMIT = 500
+#: The most characters of the body shown in an error's message (``str(error)``).
+REASON_LIMIT = 300
+#: JSON keys whose values are masked in kept bodies, whatever the registry echoes back.
+SECRET_KEY_PATTERN = re.compile(
+    r"token|secret|password|passwd|api[_-]?key|authori[sz]ation|cookie|session|signature",
+    re.IGNORECASE)
+_TAGS = re.compile(r"<[^<>]{0,1000}>")
+_SPACES = re.compile(r"\s+")
 
 REDACTED = "[redacted]"
 
@@ -89,7 +109,14 @@ class RegistryError(Exception):
         details = [f"HTTP {self.status}"] if self.status is not None else []
         if self.request_id:
             details.append(f"request id {self.request_id}")
-        return f"{self.message} ({', '.join(details)})" if details else self.message
+        text = f"{self.message} ({', '.join(details)})" if details else self.message
+        reason = body_reason(self.body or "")
+        return f"{text}; registry said: {reason}" if reason else text
+
+    @property
+    def reason(self) -> str:
+        """The registry's words: the body excerpt as one bounded line (``""`` without a body)."""
+        return body_reason(self.body or "")
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}(message={self.message!r}, status={self.status!r}, "
@@ -168,6 +195,36 @@ def body_excerpt(body: str, limit: int = BODY_EXCERPT_LIMIT) -> str:
     return body if len(body) <= limit else body[:limit] + "…"
 
 
+def body_reason(body: str, limit: int = REASON_LIMIT) -> str:
+    """``body`` as one line for a message: HTML tags dropped, whitespace collapsed, at most
+    ``limit`` characters (an ellipsis marks the cut)."""
+    if "<" in body and ">" in body:
+        body = html.unescape(_TAGS.sub(" ", body))
+    return body_excerpt(_SPACES.sub(" ", body).strip(), limit)
+
+
+def scrub_body(text: str) -> str:
+    """A JSON body compacted, with the values of secret-looking keys masked; other text as is.
+
+    Compact JSON keeps more of the registry's words within the excerpt's bound.
+    """
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return text
+    return json.dumps(_scrubbed(document), ensure_ascii=False, separators=(",", ":"))
+
+
+def _scrubbed(value: object) -> object:
+    if isinstance(value, dict):
+        return {key: REDACTED if isinstance(key, str) and SECRET_KEY_PATTERN.search(key)
+                and isinstance(value[key], str | int) else _scrubbed(value[key])
+                for key in value}
+    if isinstance(value, list):
+        return [_scrubbed(item) for item in value]
+    return value
+
+
 def body_mentions(error: RegistryError, *phrases: str) -> bool:
     """Whether the error's body excerpt contains one of ``phrases`` (case-insensitive).
 
@@ -234,7 +291,8 @@ def error_for_response(
     message = redact(f"{method} {path} answered {status}{reason}", secrets)
     request_id = next((response.headers[h] for h in REQUEST_ID_HEADERS if response.headers.get(h)),
                       None)
-    body = body_excerpt(redact(_text(response), secrets))  # mask first: no half-secret at the cut
+    # Mask first: no half-secret at the cut.
+    body = body_excerpt(redact(scrub_body(_text(response)), secrets))
     headers = dict(response.headers.items())
 
     def build(cls: type[RegistryError], text: str = message) -> RegistryError:

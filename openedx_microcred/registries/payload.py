@@ -35,7 +35,8 @@ class DeliveryPayload:
     - ``idempotency_key``: stable across the attempts of one delivery (ASCII, 1-255 chars).
     - ``action``: ``"issue"`` or ``"revoke"``.
     - ``credential_uuid``, ``program_id``, ``program_title``: the credential and its programme.
-    - ``recipient_email``, ``recipient_name``: the learner (never in ``repr``);
+    - ``recipient_email``, ``recipient_name``: the learner (never in ``repr``); the name is the
+      one the learner gave their profile, "" without one (never the username);
       ``recipient_given_name``/``recipient_family_name`` when the profile has them (Credly wants
       the two parts; without them the full name is split, see ``credly.split_name``).
     - ``issued_at``, ``expires_at``: timezone-aware datetimes.

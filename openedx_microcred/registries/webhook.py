@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -42,6 +43,8 @@ from .payload import DeliveryPayload, DeliveryResult
 __all__ = [
     "DEFAULT_TOLERANCE",
     "EVENTS",
+    "MAX_SIGNATURE_LENGTH",
+    "MAX_TIMESTAMP_DIGITS",
     "MIN_SECRET_LENGTH",
     "SIGNATURE_HEADER",
     "TIMESTAMP_HEADER",
@@ -60,6 +63,11 @@ SIGNATURE_SCHEME = "v1"
 DEFAULT_TOLERANCE = 300
 #: A shorter signing secret is refused (an HMAC key should not be guessable).
 MIN_SECRET_LENGTH = 16
+#: Longest ``X-Microcred-Timestamp`` a receiver reads (Unix seconds have 10 digits until 2286).
+MAX_TIMESTAMP_DIGITS = 12
+#: Longest ``X-Microcred-Signature`` a receiver reads: room for a few ``v1=`` signatures while a
+#: secret is rotated (each is 67 characters).
+MAX_SIGNATURE_LENGTH = 1024
 
 
 class WebhookClient(RegistryClient):
@@ -139,7 +147,12 @@ class WebhookClient(RegistryClient):
 
 
 def sign_webhook(secret: str | bytes, timestamp: str, body: bytes) -> str:
-    """The ``X-Microcred-Signature`` value: ``v1=<hex HMAC-SHA256(secret, timestamp.body)>``."""
+    """The ``X-Microcred-Signature`` value: ``v1=<hex HMAC-SHA256(secret, timestamp.body)>``.
+
+    Raises ``ValueError`` for an empty secret (a signature anyone could make).
+    """
+    if not secret:
+        raise ValueError("a webhook signing secret must not be empty")
     return f"{SIGNATURE_SCHEME}={_digest(secret, timestamp, body)}"
 
 
@@ -158,23 +171,44 @@ def verify_webhook_signature(
     ``signature`` the ``X-Microcred-Timestamp`` and ``X-Microcred-Signature`` headers. True when
     the timestamp is within ``tolerance`` seconds of ``now`` (default: the clock) and one of the
     comma-separated ``v1=`` signatures matches (several appear while a secret is rotated).
-    Compares in constant time; never raises for malformed input.
+    Compares in constant time.
+
+    Never raises: anything malformed is False — an empty secret (an HMAC under an empty key is
+    forgeable by anyone), a body that is not bytes, a timestamp that is not 1 to
+    ``MAX_TIMESTAMP_DIGITS`` ASCII digits (``int`` of a 5,000-digit string raises), a signature
+    header that is not a string or is longer than ``MAX_SIGNATURE_LENGTH``, a tolerance or
+    ``now`` that is not a finite number.
     """
-    if not timestamp or not timestamp.isascii() or not timestamp.isdigit():
+    if not _well_formed(secret, body, timestamp, signature, tolerance, now):
         return False
     reference = time.time() if now is None else now
     if abs(reference - int(timestamp)) > tolerance:
         return False
-    expected = _digest(secret, timestamp, body)
-    candidates = [part.strip() for part in (signature or "").split(",")]
+    expected = _digest(secret, timestamp, body).encode("ascii")
     return any(
-        hmac.compare_digest(value.encode("ascii", "replace"), expected.encode("ascii"))
-        for scheme, _, value in (candidate.partition("=") for candidate in candidates)
+        hmac.compare_digest(value.encode("utf-8", "replace"), expected)
+        for scheme, _, value in (part.strip().partition("=") for part in signature.split(","))
         if scheme == SIGNATURE_SCHEME
     )
 
 
-def _digest(secret: str | bytes, timestamp: str, body: bytes) -> str:
+def _well_formed(secret: object, body: object, timestamp: object, signature: object,
+                 tolerance: object, now: object) -> bool:
+    """The argument checks of ``verify_webhook_signature`` (types, emptiness, bounds)."""
+    def finite(value: object) -> bool:
+        return (isinstance(value, int | float) and not isinstance(value, bool)
+                and math.isfinite(value))
+
+    return (isinstance(secret, str | bytes) and len(secret) > 0
+            and isinstance(body, bytes | bytearray)
+            and isinstance(timestamp, str) and 0 < len(timestamp) <= MAX_TIMESTAMP_DIGITS
+            and timestamp.isascii() and timestamp.isdigit()
+            and isinstance(signature, str) and 0 < len(signature) <= MAX_SIGNATURE_LENGTH
+            and finite(tolerance) and tolerance >= 0  # type: ignore[operator]
+            and (now is None or finite(now)))
+
+
+def _digest(secret: str | bytes, timestamp: str, body: bytes | bytearray) -> str:
     key = secret.encode("utf-8") if isinstance(secret, str) else secret
     return hmac.new(key, timestamp.encode("ascii") + b"." + body, hashlib.sha256).hexdigest()
 

@@ -103,6 +103,19 @@ DEFAULTS = {
     #   whose task message was lost, and signs status lists whose signature is pending.
     #   ``microcred_status`` reports a sweep older than three periods.
     "MICROCRED_DELIVERY_SWEEP_SECONDS": 60,
+    # .. setting_name: MICROCRED_EVENT_MAX_FUTURE_SKEW
+    # .. setting_default: 3600
+    # .. setting_description: Seconds an event time (an openedx-events ``metadata.time``, an
+    #   external achievement's date) may be ahead of this server's clock. A later time is
+    #   refused (the event is recorded as a rejected event): trusted, it would outrank every
+    #   real event that follows it.
+    "MICROCRED_EVENT_MAX_FUTURE_SKEW": 3600,
+    # .. setting_name: MICROCRED_EVENT_TIME_FLOOR
+    # .. setting_default: "2012-01-01"
+    # .. setting_description: The earliest plausible event date (ISO ``YYYY-MM-DD``, 00:00 UTC).
+    #   An earlier event time is refused (the event is recorded as a rejected event): trusted,
+    #   it would be the completion date and fall outside every completion window.
+    "MICROCRED_EVENT_TIME_FLOOR": "2012-01-01",
 }
 
 

@@ -195,3 +195,18 @@ def test_unknown_credential_is_a_friendly_404(page, site):
     assert open_page(page, site, "not-a-credential", lang="zh-hans") == 404
     expect(page.get_by_role("heading", level=1)).to_have_text("未找到该证书")
     shot(page, "not-found-zh")
+
+
+def test_a_learner_without_a_name_is_never_shown_by_username(page, site, issue):
+    credential = issue("jdoe_7781", "", "")
+    assert open_page(page, site, credential.uuid) == 200
+    expect(page.locator("#verdict-label")).to_have_text("Valid")
+    expect(page.locator(".facts__learner")).to_have_text("(name not available)")
+    assert "jdoe_7781" not in page.content()
+    assert page.locator('meta[name="description"]').get_attribute("content") == (
+        f"{TITLE}, issued by Demo University.")
+    shot(page, "valid-no-name-en")
+    assert open_page(page, site, credential.uuid, lang="zh-hans") == 200
+    expect(page.locator(".facts__learner")).to_have_text("（姓名不可用）")
+    assert "jdoe_7781" not in page.content()
+    shot(page, "valid-no-name-zh")

@@ -407,10 +407,13 @@ def test_completed_courses_come_from_the_evidence_and_the_leaves():
     assert completed_courses(definition, evidence) == (
         CompletedCourse(key="course-v1:TMUx+PM102+2025", title="社会医学",
                         credits=Decimal("0.5"), counted_credits=Decimal("0.5"), hours=Decimal(8)),
+        # The programme keeps grades private (no public-grades): none reaches a document.
         CompletedCourse(key="course-v1:TMUx+PM203+2024", title="自然和生活环境与健康",
                         credits=Decimal(1), counted_credits=Decimal(1), hours=Decimal(16),
-                        completed_at=ISSUED, grade=0.7),
+                        completed_at=ISSUED, grade=None),
     )
+    public = dataclasses.replace(definition, public_grades=True)
+    assert completed_courses(public, evidence)[1].grade == 0.7
     assert all(course.completion == "certificate" for course in pku_courses())
 
 

@@ -9,7 +9,8 @@ tests need, which the sandbox cannot take from the environment:
 * the cache (the per-connection delivery rate limit) in Redis, shared by every worker as in
   production, in the suite's own Redis database (``MICROCRED_BROKER_URL``) under a key prefix.
 
-Nothing here changes the event → evaluation → issuance flow that ``test_concurrency`` checks.
+Nothing here changes the event → evaluation → issuance flow that ``test_concurrency`` checks
+(a wide event-time skew lets its synthetic clock run ahead of the real one).
 """
 import os
 
@@ -24,6 +25,10 @@ MICROCRED_DELIVERY_LEASE_SECONDS = 10  # the least the plugin accepts
 MICROCRED_DELIVERY_TIMEOUT = (1.0, 3.0)
 MICROCRED_DELIVERY_MAX_ATTEMPTS = 40
 MICROCRED_DELIVERY_SWEEP_SECONDS = 1
+#: The concurrency scenarios' synthetic clock steps up to three days per event from 2026-01-05,
+#: so their last events fall years ahead of the real clock; the plausibility of event times has
+#: its own tests (tests/test_event_validation.py) and must not reject these.
+MICROCRED_EVENT_MAX_FUTURE_SKEW = 20 * 365 * 86400
 
 CELERY_BEAT_SCHEDULE = {
     **_SANDBOX_BEAT_SCHEDULE,

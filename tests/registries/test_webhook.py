@@ -221,3 +221,66 @@ def test_the_documented_receiver_recipe_verifies_real_deliveries(receiver):
     assert not verify("whsec-another-secret-0000", sent.body, timestamp, signature)
     assert not verify(receiver.secret, sent.body, str(int(timestamp) - 301), signature)
     assert not verify(receiver.secret, sent.body, "", signature)
+
+
+# Malformed input of every kind is False, never an exception ---------------------------------
+
+MALFORMED_ARGUMENTS = [
+    pytest.param({"timestamp": "9" * 5000}, id="5000-digit timestamp"),
+    pytest.param({"timestamp": "1" * 13}, id="13-digit timestamp"),
+    pytest.param({"timestamp": NOW}, id="int timestamp"),
+    pytest.param({"timestamp": None}, id="None timestamp"),
+    pytest.param({"timestamp": str(NOW).encode()}, id="bytes timestamp"),
+    pytest.param({"signature": None}, id="None signature"),
+    pytest.param({"signature": b"v1=00"}, id="bytes signature"),
+    pytest.param({"signature": ["v1=00"]}, id="list signature"),
+    pytest.param({"signature": "v1=" + "0" * 5000}, id="oversized signature"),
+    pytest.param({"body": "{}"}, id="str body"),
+    pytest.param({"body": None}, id="None body"),
+    pytest.param({"body": 12}, id="int body"),
+    pytest.param({"secret": ""}, id="empty secret"),
+    pytest.param({"secret": b""}, id="empty bytes secret"),
+    pytest.param({"secret": None}, id="None secret"),
+    pytest.param({"secret": 1234}, id="int secret"),
+    pytest.param({"tolerance": "300"}, id="str tolerance"),
+    pytest.param({"tolerance": float("nan")}, id="NaN tolerance"),
+    pytest.param({"tolerance": -1}, id="negative tolerance"),
+    pytest.param({"now": "now"}, id="str now"),
+    pytest.param({"now": float("inf")}, id="infinite now"),
+]
+
+
+@pytest.mark.parametrize("override", MALFORMED_ARGUMENTS)
+def test_malformed_arguments_are_false_not_an_exception(override):
+    body, timestamp, signature = signed()
+    arguments = {"secret": SECRET, "body": body, "timestamp": timestamp, "signature": signature,
+                 "tolerance": 300, "now": NOW, **override}
+    assert verify_webhook_signature(
+        arguments["secret"], arguments["body"], arguments["timestamp"], arguments["signature"],
+        tolerance=arguments["tolerance"], now=arguments["now"]) is False
+
+
+def test_the_same_arguments_well_formed_verify():
+    """The fixture of the malformed cases is itself valid: each case fails for its own reason."""
+    body, timestamp, signature = signed()
+    assert verify_webhook_signature(SECRET, body, timestamp, signature, tolerance=300, now=NOW)
+    assert verify_webhook_signature(SECRET, bytearray(body), timestamp, signature, now=NOW)
+
+
+def test_an_empty_secret_never_verifies_a_signature_made_with_it():
+    body = b'{"event":"credential.issued"}'
+    forged = "v1=" + hmac.new(b"", f"{NOW}.".encode() + body, hashlib.sha256).hexdigest()
+    assert verify_webhook_signature("", body, str(NOW), forged, now=NOW) is False
+    with pytest.raises(ValueError, match="must not be empty"):
+        sign_webhook("", str(NOW), body)
+
+
+@pytest.mark.parametrize("override", MALFORMED_ARGUMENTS[:16])
+def test_the_documented_recipe_is_false_for_malformed_input(override):
+    verify = documented_verify()
+    body, timestamp, signature = signed(timestamp=int(time.time()))
+    arguments = {"secret": SECRET, "body": body, "timestamp": timestamp, "signature": signature,
+                 **override}
+    assert verify(arguments["secret"], arguments["body"], arguments["timestamp"],
+                  arguments["signature"]) is False
+    assert verify(SECRET, body, timestamp, signature) is True
