@@ -79,7 +79,9 @@ def _connect(registries):
 
 
 def _learner(name):
-    return get_user_model().objects.create_user(username=name, email=f"{name}@example.com")
+    # A full name: registries refuse learners without one (never sent the username instead).
+    return get_user_model().objects.create_user(username=name, email=f"{name}@example.com",
+                                                first_name="Ada", last_name=name.title())
 
 
 def _earn(name, day=1):
