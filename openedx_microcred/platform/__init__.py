@@ -15,7 +15,7 @@ from ..conf import setting
 
 __all__ = ["get_user_display_name", "get_user_email", "get_users_contact", "get_lms_root_url",
            "backend", "AUTHOR", "VIEWER", "org_role", "can_write_course", "CourseSummary",
-           "search_courses", "course_exists"]
+           "search_courses", "course_exists", "api_authentication_classes"]
 
 AUTHOR = "author"
 VIEWER = "viewer"
@@ -82,3 +82,8 @@ def search_courses(query: str, *, orgs: list[str] | None = None,
 def course_exists(course_key: str) -> bool:
     """Whether the platform knows the course run ``course_key``."""
     return backend().course_exists(course_key)
+
+
+def api_authentication_classes() -> tuple[type, ...]:
+    """The DRF authentication classes of every REST endpoint, in order (OPENEDX.md "REST APIs")."""
+    return tuple(backend().api_authentication_classes())

@@ -108,3 +108,17 @@ def course_exists(course_key: str) -> bool:
     except InvalidKeyError:
         return False
     return CourseOverview.objects.filter(id=key).exists()
+
+
+def api_authentication_classes() -> list[type]:
+    """What edx-platform's own APIs accept: JWT, the LMS's OAuth2 bearer tokens, the session."""
+    from edx_rest_framework_extensions.auth.jwt.authentication import JwtAuthentication
+    from edx_rest_framework_extensions.auth.session.authentication import (
+        SessionAuthenticationAllowInactiveUser,
+    )
+    from openedx.core.lib.api.authentication import (  # pylint: disable=import-error
+        BearerAuthenticationAllowInactiveUser,
+    )
+
+    return [JwtAuthentication, BearerAuthenticationAllowInactiveUser,
+            SessionAuthenticationAllowInactiveUser]

@@ -114,3 +114,13 @@ def _org_of(course_key: str) -> str:
         return str(CourseKey.from_string(course_key).org)
     except InvalidKeyError:
         return ""
+
+
+def api_authentication_classes() -> list[type]:
+    """edx-drf-extensions' JWT (header or cookie) and session authentication."""
+    from edx_rest_framework_extensions.auth.jwt.authentication import JwtAuthentication
+    from edx_rest_framework_extensions.auth.session.authentication import (
+        SessionAuthenticationAllowInactiveUser,
+    )
+
+    return [JwtAuthentication, SessionAuthenticationAllowInactiveUser]
