@@ -465,3 +465,28 @@ def test_orgs_lists_the_users_roles(api_client, users, draft):
     assert orgs("viewer") == [("DemoX", "viewer")]
     assert orgs("staff") == [("DemoX", "author"), ("OtherX", "author")]
     assert orgs("nobody") == []
+
+
+def test_oversized_bodies_are_refused_before_parsing(api_client, users, draft, settings):
+    settings.MICROCRED_MAX_DEFINITION_BYTES = 2000
+    client = as_user(api_client, users["author"])
+    big = xml_of(requirements=f'<course key="{A}">{"x" * 3000}</course>')
+    response = client.put(BASE + "programmes/p1/definition", data=big,
+                          content_type="application/xml", HTTP_IF_MATCH=etag(client, "p1"))
+    assert response.status_code == 400
+    assert "larger than the limit of 2000 bytes" in response.json()["detail"]
+    response = client.post(BASE + "programmes/p1/validate", data={"title": "x" * 9000},
+                           format="json")
+    assert response.status_code == 400
+
+
+def test_session_writes_need_a_csrf_token(users, draft):
+    from rest_framework.test import APIClient
+
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(users["author"])
+    tag = client.get(BASE + "programmes/p1/")["ETag"]
+    response = client.post(BASE + "programmes/p1/publish", HTTP_IF_MATCH=tag)
+    assert response.status_code == 403
+    assert "CSRF" in response.json()["detail"]
+    assert Program.objects.get().status == "draft"
