@@ -115,9 +115,13 @@ def test_viewers_cannot_change_a_programme(api_client, users, draft, method, url
 
 def test_viewers_read_validate_and_preview(api_client, users, draft):
     client = as_user(api_client, users["viewer"])
-    for url in ("programmes/p1/", "programmes/p1/definition", "programmes/p1/preview",
-                "programmes/p1/versions/", "programmes/p1/learners/", "programmes/p1/diff"):
+    for url in ("programmes/", "programmes/p1/", "programmes/p1/definition",
+                "programmes/p1/preview", "programmes/p1/versions/", "programmes/p1/learners/",
+                "programmes/p1/learners.csv", "programmes/p1/diff",
+                "programmes/p1/publish-summary", "programmes/p1/publish-jobs/", "orgs/",
+                f"courses/{A}/programmes/"):
         assert client.get(BASE + url).status_code == 200, url
+    assert client.get(BASE + "programmes/p1/publish-jobs/1/").status_code == 404
     assert client.post(BASE + "programmes/p1/validate").json()["valid"] is True
 
 
