@@ -293,6 +293,9 @@ def test_publish_evaluates_learners_who_already_completed(api_client, users, dra
     assert (job["status"], job["learners_total"], job["learners_done"], job["issued"]) == \
         ("done", 3, 3, 2)
     assert Credential.objects.filter(program__program_id="p1").count() == 2
+    listed = client.get(BASE + "programmes/").json()["results"][0]
+    assert (listed["learners"], listed["credentials"], listed["status"],
+            listed["published_version"], listed["draft_version"]) == (3, 2, "published", 1, None)
     learners_page = client.get(BASE + "programmes/p1/learners/").json()
     assert learners_page["count"] == 3
     first = learners_page["results"][0]
