@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections import deque
+from collections import defaultdict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -133,20 +133,50 @@ def load_record(user_id: int, *, with_externals: bool = True,
     """
     courses: list[rules.CourseResult] = []
     completion_ids: dict[str, int] = {}
-    earned = issuance.EARNED_CERTIFICATE_STATUSES
-    for pk, key, org, number, passing, passed_at, grade, grade_at, cert, mode, cert_at, \
-            mode_at in hotpath.completions(user_id):
-        completion_ids.setdefault(key, pk)
-        courses.append(rules.CourseResult(
-            course_key=key, org=org, number=number, run=key.rsplit("+", 1)[-1],
-            passing=bool(passing), passed_at=passed_at, grade=grade, grade_at=grade_at,
-            certificate=cert in earned, certificate_mode=mode, certificate_at=cert_at,
-            certificate_mode_at=mode_at,
-        ))
+    for pk, *row in hotpath.completions(user_id):
+        completion_ids.setdefault(row[0], pk)
+        courses.append(_course_result(*row))
     record = rules.LearnerRecord(courses=tuple(courses),
                                  credentials=hotpath.active_credentials(user_id),
                                  externals=hotpath.externals(user_id) if with_externals else {})
     return record, completion_ids
+
+
+def load_records(user_ids: list[int]) -> dict[int, rules.LearnerRecord]:
+    """The records of many learners in three queries (read-only uses, e.g. a publish summary:
+    no learner lock is taken)."""
+    courses: dict[int, list[rules.CourseResult]] = defaultdict(list)
+    for user_id, *row in CourseCompletion.objects.filter(user_id__in=user_ids).values_list(
+            "user_id", "counted_key", "org", "number", "passing", "passed_at", "grade",
+            "grade_at", "certificate_status", "certificate_mode", "certificate_at",
+            "certificate_mode_at"):
+        courses[user_id].append(_course_result(*row))
+    credentials: dict[int, dict] = defaultdict(dict)
+    for user_id, program_id, issued_at in Credential.objects.filter(
+            user_id__in=user_ids, active=True).values_list(
+            "user_id", "program__program_id", "issued_at"):
+        credentials[user_id][program_id] = issued_at
+    externals: dict[int, dict] = defaultdict(dict)
+    for user_id, external_id, achieved_at in ExternalAchievement.objects.filter(
+            user_id__in=user_ids, withdrawn_at__isnull=True).values_list(
+            "user_id", "external_id", "achieved_at"):
+        externals[user_id][external_id] = achieved_at
+    return {user_id: rules.LearnerRecord(courses=tuple(courses[user_id]),
+                                         credentials=credentials[user_id],
+                                         externals=externals[user_id])
+            for user_id in user_ids}
+
+
+def _course_result(key, org, number, passing, passed_at, grade, grade_at, cert, mode,
+                   cert_at, mode_at) -> rules.CourseResult:
+    """A completion row (counted key onwards, ``hotpath.completions`` order) as the rules
+    read it."""
+    return rules.CourseResult(
+        course_key=key, org=org, number=number, run=key.rsplit("+", 1)[-1],
+        passing=bool(passing), passed_at=passed_at, grade=grade, grade_at=grade_at,
+        certificate=cert in issuance.EARNED_CERTIFICATE_STATUSES, certificate_mode=mode,
+        certificate_at=cert_at, certificate_mode_at=mode_at,
+    )
 
 
 def _with_credentials(user_id: int, record: rules.LearnerRecord, *,
@@ -189,7 +219,7 @@ def _candidates(*, course_key: str | None = None, external_id: str | None = None
         entries += [(ProgramLeafIndex.PROGRAM, program_id) for program_id in program_ids]
     rows = hotpath.candidates(entries)
     if program_ids and not parents:
-        rows |= set(Program.objects.filter(program_id__in=program_ids,
+        rows |= set(Program.objects.filter(program_id__in=program_ids, retired_at__isnull=True,
                                            published_version__isnull=False)
                     .values_list("pk", "program_id", "published_version_id"))
     return [_Candidate(*row) for row in sorted(rows, key=lambda r: r[1])]
