@@ -88,6 +88,23 @@ def _signer(org: str, key: IssuerKey) -> Signer:
                   private_key=private_key)
 
 
+def ensure_key(org: str) -> tuple[IssuerKey, bool]:
+    """The active key of ``org`` and whether this call created it (idempotent, race-safe)."""
+    key = IssuerKey.objects.filter(org=org, active=True).first()
+    if key is not None:
+        return key, False
+    try:
+        return _insert_key(org), True
+    except IntegrityError:  # another process created the org's key first: use theirs
+        return IssuerKey.objects.get(org=org, active=True), False
+
+
+def did_document_url(org: str) -> str:
+    """Where did:web resolvers fetch ``org``'s DID document ("" when did:key is used)."""
+    host = issuer_host()
+    return f"https://{host}/microcred/issuers/{quote(org, safe='')}/did.json" if host else ""
+
+
 def rotate_key(org: str) -> IssuerKey:
     """Retire the org's active key and create a new one; the old one stays in the DID document."""
     with transaction.atomic():
@@ -123,14 +140,19 @@ def org_of_did(did: str) -> str | None:
 
 
 def _create_key(org: str) -> IssuerKey:
-    private_key = Ed25519PrivateKey.generate()
     try:
-        with transaction.atomic():
-            return IssuerKey.objects.create(
-                org=org, public_key=encode_public_key(private_key.public_key()),
-                encrypted_private_key=_encrypt(private_key))
+        return _insert_key(org)
     except IntegrityError:  # another process created the org's key first: use theirs
         return IssuerKey.objects.get(org=org, active=True)
+
+
+def _insert_key(org: str) -> IssuerKey:
+    """A new active key for ``org``; ``IntegrityError`` when the org has one already."""
+    private_key = Ed25519PrivateKey.generate()
+    with transaction.atomic():
+        return IssuerKey.objects.create(
+            org=org, public_key=encode_public_key(private_key.public_key()),
+            encrypted_private_key=_encrypt(private_key))
 
 
 def _encrypt(private_key: Ed25519PrivateKey) -> str:
