@@ -237,8 +237,9 @@ def test_init_task_bootstraps_issuers_after_the_lms_migrations(default_root):
         "import sys\n"
         "from tutor import config, hooks\n"
         "import tutor.commands.jobs\n"
+        "hooks.Actions.CORE_READY.do()  # discovers the installed plugins, as the CLI does\n"
+        "hooks.Actions.PROJECT_ROOT_READY.do(sys.argv[1])  # loads the enabled ones\n"
         "config.load_full(sys.argv[1])\n"
-        "hooks.Actions.CORE_READY.do()\n"
         "for service, task in hooks.Filters.CLI_DO_INIT_TASKS.iterate():\n"
         "    print(service, '|', task.strip().splitlines()[-1] if 'migrate' not in task "
         "else 'MIGRATE')\n")
