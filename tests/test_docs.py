@@ -60,8 +60,9 @@ def test_docs_build_without_warnings_and_list_every_setting(tmp_path):
 @pytest.mark.parametrize("annotation", ["", "    # .. setting_name: MICROCRED_B\n"])
 def test_an_undocumented_setting_fails_the_build(tmp_path, annotation):
     module = tmp_path / "common.py"
-    module.write_text("DEFAULTS = {\n    # .. setting_name: MICROCRED_A\n    # .. setting_default: 1\n"
-                      "    # .. setting_description: A.\n    \"MICROCRED_A\": 1,\n"
+    module.write_text("DEFAULTS = {\n    # .. setting_name: MICROCRED_A\n"
+                      "    # .. setting_default: 1\n    # .. setting_description: A.\n"
+                      "    \"MICROCRED_A\": 1,\n"
                       f"{annotation}    \"MICROCRED_B\": 2,\n}}\n", "utf-8")
     result = _build(tmp_path, "-D", f"microcred_settings_module={module}")
     assert result.returncode != 0

@@ -76,8 +76,8 @@ DEFAULTS = {
     "MICROCRED_DELIVERY_BACKOFF_CAP": 3600.0,
     # .. setting_name: MICROCRED_DELIVERY_SWEEP_SECONDS
     # .. setting_default: 60
-    # .. setting_description: Period of the Celery beat sweep that re-enqueues due deliveries
-    #   whose task message was lost.
+    # .. setting_description: Period of the sweep that re-enqueues due deliveries whose task
+    #   message was lost (run by Celery beat, or ``manage.py microcred_sweep --loop``).
     "MICROCRED_DELIVERY_SWEEP_SECONDS": 60,
 }
 

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 PASSING_COURSE = "course-v1:BusX+PASS101+2026"
 CERTIFICATE_COURSE = "course-v1:BusX+CERT201+2026"
-PASSED_AT = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
-CERTIFIED_AT = datetime(2026, 3, 3, 11, 0, tzinfo=timezone.utc)
+PASSED_AT = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+CERTIFIED_AT = datetime(2026, 3, 3, 11, 0, tzinfo=UTC)
 TOPICS = ("learning-badges-lifecycle", "learning-certificate-lifecycle")
 
 PROGRAMMES = [

@@ -143,7 +143,7 @@ def test_events_from_the_bus_issue_credentials_and_a_replay_changes_nothing(bus,
 
     produced = bus.run("tests.integration.lms_producer_settings", "produce", str(user_id))
 
-    assert produced == {topic: 1 for topic in TOPICS}, produced
+    assert produced == dict.fromkeys(TOPICS, 1), produced
     bus.wait(lambda: bus.group_caught_up(produced), "both topics consumed")
     assert [_processed(log) for _, log in bus.consumers] == [1, 1]
     bus.wait(lambda: len(bus.rows("credential")) == 2, "two credentials issued")

@@ -102,3 +102,23 @@ def test_loop_runs_on_schedule_until_sigterm(tmp_path):
     output = log.read_text("utf-8")
     assert "checking every 0.2 s" in output
     assert output.rstrip().endswith("microcred_sweep: stopped")
+
+
+def test_crontab_and_timedelta_schedules_are_honoured(settings):
+    from datetime import timedelta
+
+    from celery.schedules import crontab
+
+    from openedx_microcred.management.commands import microcred_sweep
+
+    settings.CELERY_BEAT_SCHEDULE = {
+        "openedx-microcred-hourly": {"task": "openedx_microcred.tasks.sweep_deliveries",
+                                     "schedule": crontab(minute=0)},
+        "openedx-microcred-every-hour": {"task": "openedx_microcred.tasks.sweep_deliveries",
+                                         "schedule": timedelta(hours=1)},
+    }
+    hourly, every_hour = microcred_sweep.periodic_entries()
+    assert every_hour.period == 3600.0
+    # both run when the service starts, then not again before their next time
+    assert microcred_sweep._due(hourly) and microcred_sweep._due(every_hour)
+    assert not microcred_sweep._due(hourly) and not microcred_sweep._due(every_hour)

@@ -75,9 +75,10 @@ def default_root(tmp_path_factory) -> TutorRoot:
 
 @pytest.fixture(scope="module")
 def opted_in_root(tmp_path_factory) -> TutorRoot:
-    return _make_root(tmp_path_factory, "tutor-opted-in", "MICROCRED_ENABLE_EVENT_BUS_CONSUMER=true",
-                      "MICROCRED_ENABLE_MFE_SLOTS=true", "ENABLE_HTTPS=true",
-                      "LMS_HOST=lms.example.org", "CMS_HOST=studio.example.org")
+    return _make_root(tmp_path_factory, "tutor-opted-in",
+                      "MICROCRED_ENABLE_EVENT_BUS_CONSUMER=true", "MICROCRED_ENABLE_MFE_SLOTS=true",
+                      "ENABLE_HTTPS=true", "LMS_HOST=lms.example.org",
+                      "CMS_HOST=studio.example.org")
 
 
 # -- the package and its installation ----------------------------------------------------------
@@ -144,7 +145,8 @@ def _package_tasks() -> set[str]:
 
 # -- the key-encryption key --------------------------------------------------------------------
 
-def test_key_encryption_key_is_a_unique_valid_fernet_key_kept_in_config(default_root, opted_in_root):
+def test_key_encryption_key_is_a_unique_valid_fernet_key_kept_in_config(default_root,
+                                                                        opted_in_root):
     key = default_root.config()["MICROCRED_KEY_ENCRYPTION_KEY"]
     Fernet(key.encode())  # raises ValueError unless url-safe base64 of 32 bytes
     assert Fernet(key.encode()).decrypt(Fernet(key.encode()).encrypt(b"x")) == b"x"
@@ -157,7 +159,8 @@ def test_many_generated_keys_are_valid_fernet_keys():
     # the plugin's own default (a template), rendered many times by Tutor's renderer
     script = ("from tutor import env, hooks\n"
               "import tutormicrocred.plugin\n"
-              "default = dict(hooks.Filters.CONFIG_UNIQUE.iterate())['MICROCRED_KEY_ENCRYPTION_KEY']\n"
+              "unique = dict(hooks.Filters.CONFIG_UNIQUE.iterate())\n"
+              "default = unique['MICROCRED_KEY_ENCRYPTION_KEY']\n"
               "print('\\n'.join(env.render_str({}, default) for _ in range(300)))")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                             timeout=60, check=False)
@@ -198,8 +201,8 @@ def test_compose_runs_the_sweeper_like_the_lms_worker(default_root):
     assert sweeper["environment"] == {"SERVICE_VARIANT": "lms",
                                       "DJANGO_SETTINGS_MODULE": "lms.envs.tutor.production"}
     mounts = {volume.split(":")[1] for volume in sweeper["volumes"]}
-    assert mounts == {"/openedx/edx-platform/lms/envs/tutor", "/openedx/edx-platform/cms/envs/tutor",
-                      "/openedx/config"}
+    assert mounts == {"/openedx/edx-platform/lms/envs/tutor",
+                      "/openedx/edx-platform/cms/envs/tutor", "/openedx/config"}
     assert sweeper["restart"] == "unless-stopped"
     assert not [name for name in services if name.startswith("microcred-consumer")]  # opt-in
 

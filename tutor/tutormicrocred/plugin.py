@@ -88,7 +88,8 @@ STUDIO_LINK_SLOT = """{
     RenderWidget: () => {
       const match = window.location.pathname.match(/\\/course\\/(course-v1:[^/]+)/);
       if (!match) { return null; }
-      const href = `${microcredStudioUrl}/microcred/studio/courses/${encodeURIComponent(decodeURIComponent(match[1]))}/`;
+      const courseKey = encodeURIComponent(decodeURIComponent(match[1]));
+      const href = `${microcredStudioUrl}/microcred/studio/courses/${courseKey}/`;
       return (
         <div className="card p-4 mb-4">
           <h3 className="h4">Micro-credentials</h3>

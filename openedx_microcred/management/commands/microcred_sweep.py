@@ -13,9 +13,10 @@ from __future__ import annotations
 import signal
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
-from celery import current_app
+from celery import Task, current_app
 from celery.schedules import maybe_schedule
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -29,11 +30,11 @@ class Periodic:
     """One beat entry: its name, task, period in seconds (None: a crontab-like schedule)."""
 
     name: str
-    task: object
-    schedule: object
+    task: Task
+    schedule: Any  # seconds, or a celery.schedules schedule (crontab, solar)
     period: float | None
     next_run: float = 0.0  # time.monotonic(); 0 runs at start
-    last_run_at: object = None  # for crontab-like schedules
+    last_run_at: datetime | None = None  # for crontab-like schedules
 
 
 class Command(BaseCommand):
@@ -105,7 +106,7 @@ def periodic_entries() -> list[Periodic]:
     return entries
 
 
-def _task(name: str):
+def _task(name: str) -> Task:
     task = current_app.tasks.get(name)
     if task is not None:
         return task
