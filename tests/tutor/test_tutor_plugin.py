@@ -264,25 +264,55 @@ def _app_block(env_config: str, app: str) -> str:
     return env_config[start:end]
 
 
+COMPAT_DIR = "plugins/mfe/build/mfe/site/src"
+URL_CONSTANTS = ("const microcredLmsUrl = 'https://lms.example.org';",
+                 "const microcredStudioUrl = 'https://studio.example.org';")
+
+
 def test_mfe_slots_are_off_by_default(default_root):
     assert "microcred" not in default_root.read("plugins/mfe/build/mfe/env.config.jsx")
+    assert not list((default_root.env_dir / COMPAT_DIR).glob("env.config.*.jsx"))
 
 
-def test_opt_in_mfe_slots_put_the_widget_and_the_studio_link_in_place(opted_in_root):
+def _assert_widget(config: str) -> None:
+    assert "addPlugins(config, 'org.openedx.frontend.learner_dashboard.widget_sidebar.v1'" in config
+    assert "type: 'IFRAME_PLUGIN'," in config  # frontend-plugin-framework's constant's value
+    assert "url: `${microcredLmsUrl}/microcred/widget/`," in config
+
+
+def _assert_studio_link(config: str) -> None:
+    slot = "org.openedx.frontend.authoring.additional_course_plugin.v1"
+    assert f"addPlugins(config, '{slot}'" in config
+    assert "${microcredStudioUrl}/microcred/studio/courses/${courseKey}/" in config
+    assert "match(/\\/course\\/(course-v1:[^/]+)/)" in config
+
+
+def test_opt_in_mfe_slots_in_the_legacy_mfe_configuration(opted_in_root):
     env_config = opted_in_root.read("plugins/mfe/build/mfe/env.config.jsx")
+    first_app = env_config.index("if (process.env.APP_ID ==")
+    for constant in URL_CONSTANTS:  # defined once, before every per-MFE block
+        assert env_config.count(constant) == 1
+        assert env_config.index(constant) < first_app
     dashboard = _app_block(env_config, "learner-dashboard")
-    assert ("addPlugins(config, 'org.openedx.frontend.learner_dashboard.widget_sidebar.v1'"
-            in dashboard)
-    assert "type: microcredIframePlugin" in dashboard
-    assert "const microcredLmsUrl = 'https://lms.example.org';" in dashboard
-    assert "${microcredLmsUrl}/microcred/widget/" in dashboard
-    assert ("IFRAME_PLUGIN: microcredIframePlugin } = await import("
-            "'@openedx/frontend-plugin-framework')") in dashboard
+    _assert_widget(dashboard)
+    assert "additional_course_plugin" not in dashboard
     authoring = _app_block(env_config, "authoring")
-    assert ("addPlugins(config, 'org.openedx.frontend.authoring.additional_course_plugin.v1'"
-            in authoring)
-    assert "const microcredStudioUrl = 'https://studio.example.org';" in authoring
-    assert "${microcredStudioUrl}/microcred/studio/courses/" in authoring
-    # each slot only in its own MFE
+    _assert_studio_link(authoring)
+    assert "widget_sidebar" not in authoring
     assert "microcred" not in _app_block(env_config, "learning")
+
+
+def test_opt_in_mfe_slots_in_the_frontend_base_compatibility_files(opted_in_root):
+    compat = opted_in_root.env_dir / COMPAT_DIR
+    assert sorted(p.name for p in compat.glob("env.config.*.jsx")) == [
+        "env.config.authoring.jsx", "env.config.learner-dashboard.jsx"]
+    dashboard = (compat / "env.config.learner-dashboard.jsx").read_text("utf-8")
+    authoring = (compat / "env.config.authoring.jsx").read_text("utf-8")
+    for config in (dashboard, authoring):
+        setup = config.index("function setConfig()")
+        for constant in URL_CONSTANTS:
+            assert setup < config.index(constant) < config.index("addPlugins(config, '")
+    _assert_widget(dashboard)
+    assert "additional_course_plugin" not in dashboard
+    _assert_studio_link(authoring)
     assert "widget_sidebar" not in authoring

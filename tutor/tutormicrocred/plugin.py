@@ -66,12 +66,15 @@ LEARNER_DASHBOARD_SLOT = "org.openedx.frontend.learner_dashboard.widget_sidebar.
 AUTHORING_PAGES_SLOT = "org.openedx.frontend.authoring.additional_course_plugin.v1"
 
 # The learner widget is a server-rendered LMS page in an iframe (no JavaScript build). The
-# microcred* constants come from the mfe-env-config-runtime-definitions-<mfe> patches.
+# microcred*Url constants come from the mfe-env-config-runtime-definitions patch, rendered in the
+# legacy env.config.jsx and in tutor-mfe's frontend-base compatibility file alike. The type is the
+# value of frontend-plugin-framework's IFRAME_PLUGIN constant, which the legacy env.config.jsx
+# does not import.
 WIDGET_SLOT = """{
   op: PLUGIN_OPERATIONS.Insert,
   widget: {
     id: 'microcred-learner-widget',
-    type: microcredIframePlugin,
+    type: 'IFRAME_PLUGIN',
     priority: 50,
     url: `${microcredLmsUrl}/microcred/widget/`,
     title: 'Micro-credentials',
