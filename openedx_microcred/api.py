@@ -88,6 +88,8 @@ __all__ = [
     "get_did_document",
     "get_verification",
     "rotate_issuer_key",
+    "IssuerData",
+    "bootstrap_issuers",
     "RegistryConfigurationError",
     "configure_registry",
     # authoring (course teams)
@@ -445,6 +447,31 @@ def get_did_document(org: str) -> dict:
 def rotate_issuer_key(org: str) -> str:
     """Give ``org`` a new signing key; return its public key (multibase). Old keys stay valid."""
     return issuers.rotate_key(org).public_key
+
+
+@dataclass(frozen=True)
+class IssuerData:
+    """An issuing org's identity: its DID, active public key and DID document URL."""
+
+    org: str
+    did: str  # did:web:… (or did:key:… without an issuer host)
+    public_key: str  # multibase (Multikey) of the active key
+    did_document_url: str  # "" for did:key: the DID is the key, nothing is served
+    created: bool  # this call created the key
+
+
+def bootstrap_issuers() -> list[IssuerData]:
+    """Give every org that has a programme an active signing key (idempotent: existing keys are
+    kept); return each org's identity, ordered by org. DID documents are served from the keys,
+    so nothing else is stored."""
+    orgs = Program.objects.order_by("org").values_list("org", flat=True).distinct()
+    identities = []
+    for org in orgs:
+        key, created = issuers.ensure_key(org)
+        identities.append(IssuerData(
+            org=org, did=issuers.signer_for(org).did, public_key=key.public_key,
+            did_document_url=issuers.did_document_url(org), created=created))
+    return identities
 
 
 def get_verification(credential_uuid: UUID | str) -> VerificationData:

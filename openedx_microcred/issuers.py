@@ -77,7 +77,7 @@ def _did_web_prefix() -> str:
 
 def signer_for(org: str) -> Signer:
     """The active signer of ``org``, creating the org's first key when it has none."""
-    key = IssuerKey.objects.filter(org_key=org_key(org), active=True).first() or _create_key(org)
+    key, _created = ensure_key(org)
     return _signer(org, key)
 
 
@@ -119,12 +119,29 @@ def _signer(org: str, key: IssuerKey, *, did: str | None = None) -> Signer:
                   private_key=private_key)
 
 
+def ensure_key(org: str) -> tuple[IssuerKey, bool]:
+    """The active key of ``org`` and whether this call created it (idempotent, race-safe)."""
+    key = IssuerKey.objects.filter(org_key=org_key(org), active=True).first()
+    if key is not None:
+        return key, False
+    try:
+        return _insert_key(org), True
+    except IntegrityError:  # another process created the org's key first: use theirs
+        return IssuerKey.objects.get(org_key=org_key(org), active=True), False
+
+
+def did_document_url(org: str) -> str:
+    """Where did:web resolvers fetch ``org``'s DID document ("" when did:key is used)."""
+    host = issuer_host()
+    return f"https://{host}/microcred/issuers/{quote(org, safe='')}/did.json" if host else ""
+
+
 def rotate_key(org: str) -> IssuerKey:
     """Retire the org's active key and create a new one; the old one stays in the DID document."""
     with transaction.atomic():
         IssuerKey.objects.select_for_update().filter(org_key=org_key(org), active=True).update(
             active=None, retired_at=timezone.now())
-        return _create_key(org)
+        return ensure_key(org)[0]
 
 
 def public_keys(org: str) -> list[Ed25519PublicKey]:
@@ -153,16 +170,14 @@ def org_of_did(did: str) -> str | None:
     return None
 
 
-def _create_key(org: str) -> IssuerKey:
+def _insert_key(org: str) -> IssuerKey:
+    """A new active key for ``org``; ``IntegrityError`` when the org has one already."""
     private_key = Ed25519PrivateKey.generate()
-    try:
-        with transaction.atomic():
-            return IssuerKey.objects.create(
-                org=org, org_key=org_key(org),
-                public_key=encode_public_key(private_key.public_key()),
-                encrypted_private_key=_encrypt(private_key))
-    except IntegrityError:  # another process created the org's key first: use theirs
-        return IssuerKey.objects.get(org_key=org_key(org), active=True)
+    with transaction.atomic():
+        return IssuerKey.objects.create(
+            org=org, org_key=org_key(org),
+            public_key=encode_public_key(private_key.public_key()),
+            encrypted_private_key=_encrypt(private_key))
 
 
 def _encrypt(private_key: Ed25519PrivateKey) -> str:

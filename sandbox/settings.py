@@ -68,6 +68,10 @@ TEMPLATES = [{
 }]
 
 if os.environ.get("MICROCRED_DB") == "mysql":
+    # PyMySQL (pure Python: nothing to compile) serves Django's MySQL backend as ``MySQLdb``.
+    import pymysql
+
+    pymysql.install_as_MySQLdb()
     DATABASES = {"default": {
         "ENGINE": "django.db.backends.mysql",
         "HOST": os.environ.get("MICROCRED_DB_HOST", "127.0.0.1"),

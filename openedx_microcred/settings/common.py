@@ -99,9 +99,10 @@ DEFAULTS = {
     "MICROCRED_DELIVERY_BACKOFF_CAP": 3600.0,
     # .. setting_name: MICROCRED_DELIVERY_SWEEP_SECONDS
     # .. setting_default: 60
-    # .. setting_description: Period of the Celery beat sweep that re-enqueues due deliveries
-    #   whose task message was lost, and signs status lists whose signature is pending.
-    #   ``microcred_status`` reports a sweep older than three periods.
+    # .. setting_description: Period of the sweep that re-enqueues due deliveries whose task
+    #   message was lost and signs status lists whose signature is pending (run by Celery beat,
+    #   or ``manage.py microcred_sweep --loop``). ``microcred_status`` reports a sweep older than
+    #   three periods.
     "MICROCRED_DELIVERY_SWEEP_SECONDS": 60,
     # .. setting_name: MICROCRED_EVENT_MAX_FUTURE_SKEW
     # .. setting_default: 3600

@@ -73,10 +73,10 @@ class Stack:
         return env
 
     def mysql(self, database: str | None = None):
-        import MySQLdb
+        import pymysql
 
-        kwargs = {"db": database} if database else {}
-        return MySQLdb.connect(connect_timeout=5, charset="utf8mb4", **MYSQL, **kwargs)
+        kwargs = {"database": database} if database else {}
+        return pymysql.connect(connect_timeout=5, charset="utf8mb4", **MYSQL, **kwargs)
 
     def redis(self, db: int | None = None):
         import redis
