@@ -45,7 +45,7 @@ demo: $(DEMO_STAMP) ## migrate a SQLite sandbox, load the sample programmes, rep
 	$(BIN)/python manage.py microcred_demo $(DEMO_ARGS)
 
 docs: $(TEST_STAMP) ## build the operator documentation (docs/_build/html), warnings are errors
-	$(BIN)/sphinx-build -W --keep-going -n -q -b html docs docs/_build/html
+	$(BIN)/sphinx-build -E -W --keep-going -n -q -b html docs docs/_build/html
 
 bench: $(TEST_STAMP) ## run the benchmarks and print figures against the targets
 	$(BIN)/python bench/run.py
