@@ -28,6 +28,13 @@ _VALIDATORS = {
     "MICROCRED_DELIVERY_BACKOFF_BASE": lambda v: isinstance(v, (int, float)) and v >= 0,
     "MICROCRED_DELIVERY_BACKOFF_CAP": lambda v: isinstance(v, (int, float)) and v >= 0,
     "MICROCRED_DELIVERY_SWEEP_SECONDS": lambda v: isinstance(v, int) and v >= 1,
+    "MICROCRED_NOTIFICATIONS_ENABLED": lambda v: isinstance(v, bool),
+    "MICROCRED_EXPIRY_NOTICE_DAYS": lambda v: isinstance(v, int) and v >= 1,
+    "MICROCRED_NOTIFICATION_SWEEP_SECONDS": lambda v: isinstance(v, int) and v >= 1,
+    "MICROCRED_NOTIFICATION_MAX_ATTEMPTS": lambda v: isinstance(v, int) and v >= 1,
+    "MICROCRED_NOTIFICATION_FROM_EMAIL": lambda v: isinstance(v, str),
+    "MICROCRED_STANDALONE_PREFERENCE_MODEL": lambda v: isinstance(v, str)
+    and (v == "" or v.count(".") == 1),
 }
 
 

@@ -17,4 +17,5 @@ urlpatterns = [
             name="did-document"),
     # <str:…>, not <uuid:…>: a malformed id gets the page's own friendly 404
     path("microcred/verify/<str:credential_uuid>/", views.verify_page, name="verify"),
+    path("microcred/unsubscribe/<str:token>/", views.unsubscribe_page, name="unsubscribe"),
 ]
