@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from . import (
+    catalog,
     completions,
     delivery,
     encryption,
@@ -67,6 +68,11 @@ __all__ = [
     "rotate_issuer_key",
     "RegistryConfigurationError",
     "configure_registry",
+    "PublicProgramData",
+    "RequirementNodeData",
+    "get_public_programs",
+    "get_public_program",
+    "get_program_achievement",
     "InvalidUnsubscribeToken",
     "is_unsubscribed",
     "unsubscribe",
@@ -279,6 +285,29 @@ def configure_registry(*, kind: str, name: str, base_url: str, secret: str | Non
                 connection=connection, program_id=known[program_id],
                 options=per_program.get(program_id, {}))
     return connection.pk
+
+
+PublicProgramData = catalog.PublicProgram
+RequirementNodeData = catalog.RequirementNode
+
+
+def get_public_programs() -> list[PublicProgramData]:
+    """Every published programme (its latest version), for the public catalogue."""
+    return catalog.published_programs()
+
+
+def get_public_program(program_id: str, *, version: int | None = None) -> PublicProgramData:
+    """A published programme's public description (latest version, or published ``version``).
+
+    Raises ``ProgramNotFound`` (also for drafts and unpublished version numbers).
+    """
+    return catalog.public_program(program_id, version=version)
+
+
+def get_program_achievement(program_id: str, *, version: int | None = None) -> dict:
+    """The OB 3.0 ``Achievement`` JSON-LD that the programme version's credentials embed (what
+    their ``achievement.id`` dereferences to). Raises ``ProgramNotFound``."""
+    return catalog.achievement_document(program_id, version=version)
 
 
 class InvalidUnsubscribeToken(ValueError):

@@ -98,7 +98,7 @@ LOGGING = {
 }
 
 # Learner emails: written as files under sandbox/mail/ (one file per email), unless
-# MICROCRED_EMAIL_BACKEND names another backend (``django.core.mail.backends.console.EmailBackend``).
+# MICROCRED_EMAIL_BACKEND names another (``django.core.mail.backends.console.EmailBackend``).
 EMAIL_BACKEND = os.environ.get("MICROCRED_EMAIL_BACKEND",
                                "django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = os.environ.get("MICROCRED_EMAIL_FILE_PATH", str(BASE_DIR / "mail"))
