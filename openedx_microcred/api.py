@@ -18,6 +18,7 @@ from django.db import transaction
 from . import (
     catalog,
     completions,
+    evidence,
     delivery,
     encryption,
     issuance,
@@ -59,6 +60,7 @@ __all__ = [
     "CredentialNotFound",
     "VerificationData",
     "CourseEvidenceData",
+    "EvidenceData",
     "revoke_credential",
     "get_credential_document",
     "get_clr_document",
@@ -195,6 +197,9 @@ class CourseEvidenceData:
     completed_at: datetime | None
 
 
+EvidenceData = evidence.EvidenceItem
+
+
 @dataclass(frozen=True)
 class VerificationData:
     """Everything the public verification page shows about one credential."""
@@ -220,6 +225,16 @@ class VerificationData:
     credential_url: str
     clr_url: str
     verify_url: str
+    # Every satisfied requirement (stacked programmes with the evidence behind them, external
+    # achievements), in requirement-tree order.
+    evidence: tuple[EvidenceData, ...] = ()
+    hours_earned: Decimal | None = None  # the counted courses' hours (None: no course has any)
+    hours_available: Decimal | None = None  # the programme's workload
+    # As the signed document states them: learning outcomes, level, Markdown criteria.
+    outcomes: tuple[str, ...] = ()
+    level: str = ""
+    criteria: str = ""
+    achievement_id: str = ""  # the programme version's public page (or a URN)
 
 
 def revoke_credential(credential_uuid: UUID | str, *, reason: str) -> bool:
@@ -381,13 +396,15 @@ def get_verification(credential_uuid: UUID | str) -> VerificationData:
     credential = _credential(credential_uuid)
     definition = programs.definition_for(credential.version_id)
     verdict = verification.verify(credential)
-    evidence = [rules.Evidence.from_json(item) for item in credential.evidence]
+    satisfied = [rules.Evidence.from_json(item) for item in credential.evidence]
     courses = tuple(
         CourseEvidenceData(course_key=course.key, title=course.title, credits=course.credits,
                            completed_at=course.completed_at)
-        for course in completed_courses(definition, evidence))
+        for course in completed_courses(definition, satisfied))
     issuer = definition.issuer
     document = credential.document or {}
+    items = evidence.evidence_of(credential)
+    statements = evidence.signed_statements(document)
     return VerificationData(
         uuid=credential.uuid, program_id=credential.program.program_id,
         program_title=definition.title, program_description=definition.description,
@@ -401,6 +418,9 @@ def get_verification(credential_uuid: UUID | str) -> VerificationData:
         verdict_reason=verdict.reason, checks=dataclasses.asdict(verdict.checks),
         credential_url=signing.credential_url(credential.uuid),
         clr_url=signing.clr_url(credential.uuid), verify_url=signing.verify_url(credential.uuid),
+        evidence=items, hours_earned=evidence.hours_of(items), hours_available=definition.hours,
+        outcomes=statements.outcomes, level=statements.level, criteria=statements.criteria,
+        achievement_id=statements.achievement_id,
     )
 
 
