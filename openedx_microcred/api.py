@@ -18,9 +18,9 @@ from django.db import transaction
 from . import (
     catalog,
     completions,
-    evidence,
     delivery,
     encryption,
+    evidence,
     issuance,
     issuers,
     notifications,
