@@ -78,6 +78,7 @@ class PublicProgram:
     window_until: date | None
     valid_months: int | None
     course_count: int
+    program_count: int  # stacked programmes among the requirements
     requirements: RequirementNode
 
 
@@ -144,7 +145,8 @@ def _public(program: Program, version: ProgramVersion, latest: int,
         fee=definition.fee, pathway=definition.pathway, credits=definition.credits,
         hours=definition.hours, window_from=definition.window_from,
         window_until=definition.window_until, valid_months=definition.valid_months,
-        course_count=_course_count(definition),
+        course_count=_count(definition, rules.CourseLeaf),
+        program_count=_count(definition, rules.ProgramLeaf),
         requirements=_node(definition.requirements, titles),
     )
 
@@ -164,9 +166,8 @@ def _node(node: rules.Node, titles: dict[str, str]) -> RequirementNode:
     return RequirementNode(kind="external", title=node.title, key=node.id, credits=node.credits)
 
 
-def _course_count(definition: ProgramDefinition) -> int:
-    return sum(1 for leaf in rules.iter_leaves(definition.requirements)
-               if isinstance(leaf, rules.CourseLeaf))
+def _count(definition: ProgramDefinition, kind: type) -> int:
+    return sum(1 for leaf in rules.iter_leaves(definition.requirements) if isinstance(leaf, kind))
 
 
 def _published_titles() -> dict[str, str]:

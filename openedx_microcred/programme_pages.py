@@ -163,7 +163,21 @@ def _detail_context(request, program_id: str, version: int | None) -> dict:
 
 def _amounts(item: api.PublicProgramData) -> dict:
     return {"credits": _credits(item.credits) if item.credits else "",
-            "hours": _credits(item.hours) if item.hours is not None else ""}
+            "hours": _credits(item.hours) if item.hours is not None else "",
+            "credits_label": credits_label(item.credits) if item.credits else "",
+            "hours_label": hours_label(item.hours) if item.hours is not None else ""}
+
+
+def credits_label(value: Decimal) -> str:
+    """``1 credit``, ``3.125 credits`` (localized)."""
+    return ngettext("%(credits)s credit", "%(credits)s credits", 1 if value == 1 else 2) % {
+        "credits": _credits(value)}
+
+
+def hours_label(value: Decimal) -> str:
+    """``1 hour``, ``237 hours`` (localized)."""
+    return ngettext("%(hours)s hour", "%(hours)s hours", 1 if value == 1 else 2) % {
+        "hours": _credits(value)}
 
 
 PARTICIPATION = {"online": gettext_lazy("Online"), "onsite": gettext_lazy("On site"),
@@ -188,8 +202,8 @@ def requirement_rows(root: api.RequirementNodeData) -> list[dict]:
 
 def _walk(node: api.RequirementNodeData, depth: int, rows: list[dict]) -> None:
     row: dict = {"node": node, "depth": depth,
-                 "credits": _credits(node.credits) if node.credits else "",
-                 "hours": _credits(node.hours) if node.hours is not None else ""}
+                 "credits": credits_label(node.credits) if node.credits else "",
+                 "hours": hours_label(node.hours) if node.hours is not None else ""}
     if node.kind == "group":
         row["rule"] = group_rule(node)
         row["close"] = True

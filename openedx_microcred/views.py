@@ -257,11 +257,13 @@ def evidence_rows(items, depth: int = 0) -> list[dict]:
 
 _MARKDOWN_ESCAPE = re.compile(r"\\([\\`*_\[\]<>~|#])")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
+_ITALIC = re.compile(r"\*(.+?)\*")
 
 
 def criteria_html(markdown: str) -> str:
     """The signed ``criteria.narrative`` as HTML: the Markdown subset ``credentials.narrative``
-    writes (paragraphs, ``- `` lists nested by two spaces, ``**bold**``, backslash escapes).
+    writes (paragraphs, ``- `` lists nested by two spaces, ``**bold**``, ``*italic*``,
+    backslash escapes).
     Everything is HTML-escaped first: no markup from the document reaches the page."""
     html: list[str] = []
     items: list[tuple[int, str]] = []  # the list being read: (nesting level, item HTML)
@@ -298,7 +300,7 @@ def _list_html(items: list[tuple[int, str]]) -> str:
 def _inline(text: str) -> str:
     escaped = str(escape(_MARKDOWN_ESCAPE.sub(lambda match: f"\x00{ord(match.group(1))}\x00",
                                               text)))
-    escaped = _BOLD.sub(r"<strong>\1</strong>", escaped)
+    escaped = _ITALIC.sub(r"<em>\1</em>", _BOLD.sub(r"<strong>\1</strong>", escaped))
     return re.sub("\x00(\\d+)\x00", lambda match: str(escape(chr(int(match.group(1))))),
                   escaped)
 

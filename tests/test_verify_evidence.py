@@ -120,8 +120,8 @@ def test_chinese_labels(client, stacked):
 
 def test_criteria_html_escapes_everything():
     html = criteria_html("Intro <b>\n\n- **A \\*x\\*** <script>alert(1)</script>\n"
-                         "  - nested & \\<i\\>\n- C\n")
+                         "  - nested & \\<i\\> *id*\n- C\n")
     assert html == ("<p>Intro &lt;b&gt;</p><ul><li><strong>A *x*</strong> "
-                    "&lt;script&gt;alert(1)&lt;/script&gt;<ul><li>nested &amp; &lt;i&gt;</li>"
-                    "</ul></li><li>C</li></ul>")
+                    "&lt;script&gt;alert(1)&lt;/script&gt;<ul><li>nested &amp; &lt;i&gt; "
+                    "<em>id</em></li></ul></li><li>C</li></ul>")
     assert criteria_html("") == ""
