@@ -104,6 +104,11 @@ EMAIL_BACKEND = os.environ.get("MICROCRED_EMAIL_BACKEND",
 EMAIL_FILE_PATH = os.environ.get("MICROCRED_EMAIL_FILE_PATH", str(BASE_DIR / "mail"))
 DEFAULT_FROM_EMAIL = "microcred@sandbox.invalid"
 
+# Learners sign in at /accounts/login/ (the demo prints one login) and land on their page.
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/microcred/"
+LOGOUT_REDIRECT_URL = "/"
+
 # Learners' language preferences (``pref-lang``), as the LMS keeps them.
 MICROCRED_STANDALONE_PREFERENCE_MODEL = "sandbox.UserPreference"
 
