@@ -76,7 +76,7 @@ def test_demo_as_a_newcomer_meets_it(settings, client):
     call_command("microcred_demo", "--learners", "12", "--seed", "5", "--no-serve",
                  "--addrport", "127.0.0.1:8765", stdout=out)
     text = out.getvalue()
-    assert settings.LMS_ROOT_URL == before  # the address was the command's, not the process's
+    assert before == settings.LMS_ROOT_URL  # the address was the command's, not the process's
     documents = list(Credential.objects.values_list("document", flat=True))
     assert documents
     for document in documents:
@@ -91,7 +91,7 @@ def test_demo_as_a_newcomer_meets_it(settings, client):
     # Learner emails went out once per credential, some in Chinese.
     assert Notification.objects.filter(status="sent").count() == len(documents)
     assert len(mail.outbox) == len(documents)
-    assert "Learner emails: %d sent" % len(documents) in text
+    assert f"Learner emails: {len(documents)} sent" in text
     assert any("您已获得证书" in message.subject for message in mail.outbox)
 
     match = re.search(r"username (\S+)  password (\S+)", text)
