@@ -11,6 +11,8 @@ receiver lives only as long as the command: its registry connection is switched 
 command ends, so nothing is left pointing at a closed port.
 """
 import secrets
+import signal
+import sys
 
 from django.apps import apps
 from django.conf import settings
@@ -72,6 +74,8 @@ class Command(BaseCommand):
                 self._replay(xmls, learners=learners, seed=seed, receiver=receiver, root=root)
                 if not no_serve:  # the receiver keeps listening while the sandbox serves
                     self.stdout.write(f"Serving the sandbox at {root}/ (Ctrl-C to stop).")
+                    # A terminated demo (kill, docker stop) cleans up as Ctrl-C does.
+                    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
                     call_command("runserver", addrport, use_reloader=False)
             finally:
                 # Its port closes with the command: no connection may keep pointing at it.
@@ -110,7 +114,7 @@ class Command(BaseCommand):
         password = secrets.token_urlsafe(12)
         best.set_password(password)
         best.save(update_fields=["password"])
-        self.stdout.write(f"Sign in as a learner at {root}/accounts/login/ : "
+        self.stdout.write(f"Learner login ({root}/accounts/login/): "
                           f"username {best.get_username()}  password {password}")
 
     def _best_learner(self):
