@@ -9,7 +9,7 @@ import pytest
 from django.core import mail
 from django.core.cache import cache
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 
 from openedx_microcred import api, emails, notifications, tasks
@@ -75,7 +75,8 @@ def test_issued_email_arrives_once_with_both_parts(program, learner):
     assert message.to == ["alice@example.com"]
     assert message.subject == "You have earned the credential datasci title"
     assert "Hello Alice Liddell," in message.body
-    issued_on = date_format(credential.issued_at, "DATE_FORMAT")
+    with translation.override("en"):
+        issued_on = date_format(credential.issued_at, "DATE_FORMAT")
     assert f'Demo University has issued you the credential "datasci title" on {issued_on}' \
         in message.body
     assert f"http://127.0.0.1:8000/microcred/verify/{credential.uuid}/" in message.body

@@ -14,7 +14,7 @@ import pytest
 from django.core.cache import cache
 from playwright.sync_api import expect, sync_playwright
 
-from openedx_microcred import api
+from openedx_microcred import api, notifications
 from openedx_microcred.models import Credential
 from openedx_microcred.testutils import send_certificate, send_passing, utc
 
@@ -188,6 +188,32 @@ def test_verification_page_evidence(browser, axe_source, site, world, lang, view
     check_page(browser, axe_source,
                f"{site}/microcred/verify/{world['hours'].uuid}/?lang={lang_code(lang)}",
                name="verify-hours", lang=lang, viewport=viewport, expect_texts=hours)
+
+
+@pytest.mark.parametrize("viewport", ["desktop", "360"])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_unsubscribe_page(browser, axe_source, site, world, lang, viewport):
+    token = notifications.unsubscribe_token(world["stacked"].user_id)
+    texts = {"en": ("Stop emails about your micro-credentials?", "Unsubscribe"),
+             "zh": ("不再接收关于微证书的邮件？", "退订")}[lang]
+    check_page(browser, axe_source,
+               f"{site}/microcred/unsubscribe/{token}/?lang={lang_code(lang)}",
+               name="unsubscribe", lang=lang, viewport=viewport, expect_texts=texts)
+
+
+def test_unsubscribe_in_the_browser(browser, site, world):
+    user_id = world["stacked"].user_id
+    context = browser.new_context(viewport=VIEWPORTS["360"], locale="zh-CN")
+    page = context.new_page()
+    try:
+        page.goto(f"{site}/microcred/unsubscribe/{notifications.unsubscribe_token(user_id)}/"
+                  "?lang=zh-hans")
+        page.get_by_role("button", name="退订").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("您已退订")
+        page.screenshot(path=str(SCREENSHOTS / "unsubscribed-zh-360.png"), full_page=True)
+        assert notifications.opted_out(user_id)
+    finally:
+        context.close()
 
 
 def test_achievement_link_and_stacked_link_in_the_browser(browser, site, world):
