@@ -196,6 +196,8 @@ def requirement_rows(root: api.RequirementNodeData) -> list[dict]:
     """The requirement tree, flattened for the template: each row has ``node``, ``depth``,
     ``rule`` (a group's rule in words) and formatted ``credits``/``hours``/``conditions``."""
     rows: list[dict] = []
+    if len(root.children) == 1 and root.children[0].kind == "group":
+        root = root.children[0]  # "all of: one group" says nothing the group does not
     _walk(root, 0, rows)
     return rows
 
