@@ -13,6 +13,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
@@ -24,8 +25,10 @@ from .models import (
     CourseCompletion,
     Credential,
     Delivery,
+    EmailOptOut,
     ExternalAchievement,
     IssuerKey,
+    Notification,
     OrgRole,
     Program,
     ProgramProgress,
@@ -187,7 +190,9 @@ class CredentialAdmin(ReadOnlyAdmin):
                     for credential in queryset]
         # Stacked credentials revoked with them are dispatched too.
         revoked_ids = [pk for outcome in outcomes for pk in outcome.credential_ids]
-        tasks.dispatch_deliveries(revoked_ids)
+        # After the request's transaction (ATOMIC_REQUESTS) commits, when there is one.
+        transaction.on_commit(lambda: tasks.dispatch_deliveries(revoked_ids))
+        transaction.on_commit(lambda: tasks.dispatch_notifications(revoked_ids))
         revoked = sum(bool(outcome.credential_ids) for outcome in outcomes)
         self.message_user(request, ngettext("%d credential revoked.", "%d credentials revoked.",
                                             revoked) % revoked, messages.SUCCESS)
@@ -340,3 +345,21 @@ class DeliveryAdmin(ReadOnlyAdmin):
     def has_redeliver_permission(self, request):
         """Re-sending a credential to a registry changes the outbox row: ``change_delivery``."""
         return _has_model_permission(request, "change", Delivery)
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    """What each learner was emailed, and when (the address and text are not stored)."""
+
+    list_display = ("pk", "credential", "kind", "status", "attempts", "language", "sent_at",
+                    "last_error")
+    list_filter = ("status", "kind")
+    search_fields = ("credential__uuid",)
+
+
+@admin.register(EmailOptOut)
+class EmailOptOutAdmin(ReadOnlyAdmin):
+    """Learners who unsubscribed through an email's link (delete a row to subscribe again)."""
+
+    list_display = ("user", "created")
+    raw_id_fields = ("user",)
+    search_fields = ("user__username",)

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
@@ -21,12 +22,15 @@ from django.db.models import Count, OuterRef, Subquery
 from django.utils import timezone
 
 from . import (
+    catalog,
     completions,
     delivery,
     encryption,
     evaluation,
     eventtime,
+    evidence,
     issuers,
+    notifications,
     platform,
     programs,
     registries,
@@ -81,6 +85,7 @@ __all__ = [
     "DocumentUnavailable",
     "VerificationData",
     "CourseEvidenceData",
+    "EvidenceData",
     "revoke_credential",
     "get_credential_document",
     "get_clr_document",
@@ -142,6 +147,14 @@ __all__ = [
     "import_definitions",
     "grant_org_role",
     "revoke_org_role",
+    "PublicProgramData",
+    "RequirementNodeData",
+    "get_public_programs",
+    "get_public_program",
+    "get_program_achievement",
+    "InvalidUnsubscribeToken",
+    "is_unsubscribed",
+    "unsubscribe",
 ]
 
 
@@ -308,6 +321,9 @@ class CourseEvidenceData:
     completed_at: datetime | None
 
 
+EvidenceData = evidence.EvidenceItem
+
+
 @dataclass(frozen=True)
 class VerificationData:
     """Everything the public verification page shows about one credential."""
@@ -333,6 +349,16 @@ class VerificationData:
     credential_url: str
     clr_url: str
     verify_url: str
+    # Every satisfied requirement (stacked programmes with the evidence behind them, external
+    # achievements), in requirement-tree order.
+    evidence: tuple[EvidenceData, ...] = ()
+    hours_earned: Decimal | None = None  # the counted courses' hours (None: no course has any)
+    hours_available: Decimal | None = None  # the programme's workload
+    # As the signed document states them: learning outcomes, level, Markdown criteria.
+    outcomes: tuple[str, ...] = ()
+    level: str = ""
+    criteria: str = ""
+    achievement_id: str = ""  # the programme version's public page (or a URN)
 
 
 def revoke_credential(credential_uuid: UUID | str, *, reason: str, note: str = "") -> bool:
@@ -347,7 +373,8 @@ def revoke_credential(credential_uuid: UUID | str, *, reason: str, note: str = "
     When the org's signing key cannot be decrypted the revocation is still recorded (status,
     bit, registry deliveries) and an error is logged; the served status list is signed by the
     periodic sweep once the key is available again (``microcred_status`` lists it meanwhile).
-    Returns False when it was already revoked or expired. Raises ``CredentialNotFound``.
+    The learners are emailed (unless notifications are off or they unsubscribed). Returns False
+    when it was already revoked or expired. Raises ``CredentialNotFound``.
     """
     credential = _credential(credential_uuid)
     with transaction.atomic():
@@ -355,6 +382,7 @@ def revoke_credential(credential_uuid: UUID | str, *, reason: str, note: str = "
                                                note=note or "")
         if outcome.credential_ids:
             transaction.on_commit(lambda: tasks.dispatch_deliveries(outcome.credential_ids))
+            transaction.on_commit(lambda: tasks.dispatch_notifications(outcome.credential_ids))
     return bool(outcome.credential_ids)
 
 
@@ -405,6 +433,54 @@ def configure_registry(*, kind: str, name: str, base_url: str, secret: str | Non
                 connection=connection, program_id=known[program_id],
                 options=per_program.get(program_id, {}))
     return connection.pk
+
+
+PublicProgramData = catalog.PublicProgram
+RequirementNodeData = catalog.RequirementNode
+
+
+def get_public_programs() -> list[PublicProgramData]:
+    """Every published programme (its latest version), for the public catalogue."""
+    return catalog.published_programs()
+
+
+def get_public_program(program_id: str, *, version: int | None = None) -> PublicProgramData:
+    """A published programme's public description (latest version, or published ``version``).
+
+    Raises ``ProgramNotFound`` (also for drafts and unpublished version numbers).
+    """
+    return catalog.public_program(program_id, version=version)
+
+
+def get_program_achievement(program_id: str, *, version: int | None = None) -> dict:
+    """The OB 3.0 ``Achievement`` JSON-LD that the programme version's credentials embed (what
+    their ``achievement.id`` dereferences to). Raises ``ProgramNotFound``."""
+    return catalog.achievement_document(program_id, version=version)
+
+
+class InvalidUnsubscribeToken(ValueError):
+    """The unsubscribe token is forged, damaged, or names no learner."""
+
+
+def is_unsubscribed(*, token: str) -> bool:
+    """Whether the learner an email's unsubscribe token names has unsubscribed.
+
+    Raises ``InvalidUnsubscribeToken``.
+    """
+    return notifications.opted_out(_token_user(token))
+
+
+def unsubscribe(*, token: str) -> bool:
+    """Stop the plugin's emails to the learner the token names (pending ones are dropped);
+    return False when they had already unsubscribed. Raises ``InvalidUnsubscribeToken``."""
+    return notifications.opt_out(_token_user(token))
+
+
+def _token_user(token: str) -> int:
+    user_id = notifications.user_for_token(token)
+    if user_id is None or not get_user_model().objects.filter(pk=user_id).exists():
+        raise InvalidUnsubscribeToken("invalid unsubscribe link")
+    return user_id
 
 
 def get_credential_document(credential_uuid: UUID | str) -> dict:
@@ -482,14 +558,16 @@ def get_verification(credential_uuid: UUID | str) -> VerificationData:
     credential = _credential(credential_uuid)
     definition = programs.definition_for(credential.version_id)
     verdict = verification.verify(credential)
-    evidence = [rules.Evidence.from_json(item) for item in credential.evidence]
+    satisfied = [rules.Evidence.from_json(item) for item in credential.evidence]
     courses = tuple(
         CourseEvidenceData(course_key=course.key, title=course.title,
                            credits=course.counted_credits,
                            completed_at=course.completed_at)
-        for course in completed_courses(definition, evidence))
+        for course in completed_courses(definition, satisfied))
     issuer = definition.issuer
     document = credential.document or {}
+    items = evidence.evidence_of(credential)
+    statements = evidence.signed_statements(document)
     return VerificationData(
         uuid=credential.uuid, program_id=credential.program.program_id,
         program_title=definition.title, program_description=definition.description,
@@ -503,6 +581,9 @@ def get_verification(credential_uuid: UUID | str) -> VerificationData:
         verdict_reason=verdict.reason, checks=dataclasses.asdict(verdict.checks),
         credential_url=signing.credential_url(credential.uuid),
         clr_url=signing.clr_url(credential.uuid), verify_url=signing.verify_url(credential.uuid),
+        evidence=items, hours_earned=evidence.hours_of(items), hours_available=definition.hours,
+        outcomes=statements.outcomes, level=statements.level, criteria=statements.criteria,
+        achievement_id=statements.achievement_id,
     )
 
 

@@ -80,6 +80,15 @@ _VALIDATORS: dict[str, tuple[Callable[[Any], bool], str]] = {
                                         "least 0"),
     "MICROCRED_EVENT_TIME_FLOOR": (lambda v: _iso_date(v) is not None,
                                    'an ISO date such as "2012-01-01"'),
+    "MICROCRED_NOTIFICATIONS_ENABLED": (lambda v: isinstance(v, bool), "True or False"),
+    "MICROCRED_EXPIRY_NOTICE_DAYS": (_positive_int(1), "an integer of at least 1"),
+    "MICROCRED_NOTIFICATION_SWEEP_SECONDS": (_positive_int(1), "an integer of at least 1"),
+    "MICROCRED_NOTIFICATION_MAX_ATTEMPTS": (_positive_int(1), "an integer of at least 1"),
+    "MICROCRED_NOTIFICATION_FROM_EMAIL": (lambda v: isinstance(v, str),
+                                          "an email address, or \"\" for DEFAULT_FROM_EMAIL"),
+    "MICROCRED_STANDALONE_PREFERENCE_MODEL": (
+        lambda v: isinstance(v, str) and (v == "" or v.count(".") == 1),
+        'an "app_label.Model" name, or ""'),
 }
 
 

@@ -7,7 +7,7 @@ implements them (``standalone`` by default, ``edxapp`` inside the LMS/Studio).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import import_module
 from types import ModuleType
 
@@ -15,7 +15,8 @@ from ..conf import setting
 
 __all__ = ["get_user_display_name", "get_user_email", "get_users_contact", "get_lms_root_url",
            "backend", "AUTHOR", "VIEWER", "org_role", "can_write_course", "CourseSummary",
-           "search_courses", "course_exists", "api_authentication_classes", "known_orgs"]
+           "search_courses", "course_exists", "api_authentication_classes", "known_orgs",
+           "get_user_language", "send_learner_email", "LearnerEmail"]
 
 AUTHOR = "author"
 VIEWER = "viewer"
@@ -28,6 +29,26 @@ class CourseSummary:
     course_key: str
     title: str
     org: str
+
+
+@dataclass(frozen=True)
+class LearnerEmail:
+    """A rendered email to one learner: both parts, in the learner's language.
+
+    ``html`` is the content of the HTML part's ``<body>`` (the transport adds the document);
+    ``name`` identifies the message type (``credential_issued``…); ``headers`` are extra mail
+    headers (``List-Unsubscribe``…); ``language`` is a Django language code (``zh-hans``).
+    """
+
+    user_id: int
+    to: str
+    name: str
+    language: str
+    subject: str
+    text: str
+    html: str
+    from_email: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 def backend() -> ModuleType:
@@ -99,3 +120,13 @@ def course_exists(course_key: str) -> bool:
 def api_authentication_classes() -> tuple[type, ...]:
     """The DRF authentication classes of every REST endpoint, in order (OPENEDX.md "REST APIs")."""
     return tuple(backend().api_authentication_classes())
+def get_user_language(user_id: int) -> str:
+    """The learner's preferred language as the platform stores it (``zh-cn``, ``en``…; "" when
+    they have none). Callers map it to a supported language."""
+    return backend().get_user_language(user_id)
+
+
+def send_learner_email(message: LearnerEmail) -> None:
+    """Send ``message`` through the platform's mail machinery (edx-ace in the LMS, Django's mail
+    backend standalone). Raises whatever the transport raises when sending fails."""
+    backend().send_learner_email(message)
