@@ -19,8 +19,10 @@ from . import (
     completions,
     delivery,
     encryption,
+    certificates,
     issuance,
     issuers,
+    learners,
     platform,
     programs,
     registries,
@@ -30,6 +32,7 @@ from . import (
     verification,
 )
 from .credentials.achievement import completed_courses
+from .learners import LearnerCredentialData, LearnerProgrammeData
 from .definitions import ProgramDefinitionError
 from .models import (
     Credential,
@@ -66,6 +69,18 @@ __all__ = [
     "rotate_issuer_key",
     "RegistryConfigurationError",
     "configure_registry",
+    # the learner's own programmes and credentials (``learners``)
+    "LearnerProgrammeData",
+    "LearnerCredentialData",
+    "get_learner_programmes",
+    "get_learner_programme",
+    "get_course_programmes",
+    "course_in_programme",
+    "get_learner_credentials",
+    "get_learner_credential",
+    "get_certificate_pdf",
+    "get_badge_image",
+    "get_lms_root_url",
 ]
 
 
@@ -375,3 +390,62 @@ def _requirement(path: str, node: rules.Node) -> RequirementData:
     if isinstance(node, rules.ProgramLeaf):
         return RequirementData(path, "program", node.ref, node.title)
     return RequirementData(path, "external", node.id, node.title)
+
+
+# --- The learner's own programmes and credentials ----------------------------------------------
+
+def get_learner_programmes(*, user_id: int) -> list[LearnerProgrammeData]:
+    """Every programme the learner has started, with the requirement tree and its states."""
+    return learners.learner_programmes(user_id=user_id)
+
+
+def get_learner_programme(*, user_id: int, program_id: str) -> LearnerProgrammeData:
+    """One published programme as the learner sees it. Raises ``ProgramNotFound``."""
+    return learners.learner_programme(user_id=user_id, program_id=program_id)
+
+
+def get_course_programmes(*, user_id: int, course_key: str) -> list[LearnerProgrammeData]:
+    """The published programmes ``course_key`` counts towards, with the learner's progress."""
+    return learners.course_programmes(user_id=user_id, course_key=course_key)
+
+
+def course_in_programme(course_key: str) -> bool:
+    """Whether ``course_key`` belongs to a published programme (the course tab shows then)."""
+    return learners.course_in_programme(course_key)
+
+
+def get_learner_credentials(*, user_id: int) -> list[LearnerCredentialData]:
+    """Every credential the learner holds or held, newest first, with its URLs."""
+    return learners.learner_credentials(user_id=user_id)
+
+
+def get_learner_credential(*, user_id: int, credential_uuid: UUID | str) -> LearnerCredentialData:
+    """One of the learner's credentials. Raises ``CredentialNotFound`` (also for someone
+    else's: whether it exists is not disclosed)."""
+    try:
+        return learners.learner_credential(user_id=user_id, credential_uuid=credential_uuid)
+    except LookupError as error:
+        raise CredentialNotFound(credential_uuid) from error
+
+
+def get_certificate_pdf(*, user_id: int, credential_uuid: UUID | str) -> bytes:
+    """The PDF certificate of the learner's credential, in the active language. Raises
+    ``CredentialNotFound`` (not found, not theirs, or revoked)."""
+    try:
+        return certificates.certificate_pdf(user_id=user_id, credential_uuid=credential_uuid)
+    except LookupError as error:
+        raise CredentialNotFound(credential_uuid) from error
+
+
+def get_badge_image(*, user_id: int, credential_uuid: UUID | str) -> bytes:
+    """The PNG badge with the signed credential baked in. Raises ``CredentialNotFound``
+    (not found, not theirs, or revoked)."""
+    try:
+        return certificates.badge_png(user_id=user_id, credential_uuid=credential_uuid)
+    except LookupError as error:
+        raise CredentialNotFound(credential_uuid) from error
+
+
+def get_lms_root_url() -> str:
+    """The LMS root URL (empty when unknown)."""
+    return platform.get_lms_root_url()

@@ -28,6 +28,9 @@ _VALIDATORS = {
     "MICROCRED_DELIVERY_BACKOFF_BASE": lambda v: isinstance(v, (int, float)) and v >= 0,
     "MICROCRED_DELIVERY_BACKOFF_CAP": lambda v: isinstance(v, (int, float)) and v >= 0,
     "MICROCRED_DELIVERY_SWEEP_SECONDS": lambda v: isinstance(v, int) and v >= 1,
+    "MICROCRED_FRAME_ANCESTORS": lambda v: isinstance(v, (list, tuple)) and all(
+        isinstance(o, str) and o.startswith(("https://", "http://")) and o.count("/") == 2
+        for o in v),
 }
 
 

@@ -219,12 +219,15 @@ def remaining(tree: RequirementState) -> tuple[RequirementState, ...]:
 def next_step(tree: RequirementState) -> NextStep:
     """The next step towards completion.
 
-    Descends the first unsatisfied branch: an open leaf is finished; in a group that needs N
-    more of several open children, the learner chooses N of them. Leaves already in progress
-    come first. Empty when the tree is done.
+    A leaf already in progress is continued first. Otherwise the first unsatisfied branch is
+    descended: an open leaf is to be finished; in a group that needs N more of several open
+    children, the learner chooses N of them. Empty when the tree is done.
     """
     if tree.state == DONE:
         return NextStep(leaves=())
+    started = [leaf for leaf in tree.leaves if leaf.state == IN_PROGRESS]
+    if started:
+        return NextStep(leaves=(started[0],))
     return _step(tree)
 
 

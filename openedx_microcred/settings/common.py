@@ -79,6 +79,12 @@ DEFAULTS = {
     # .. setting_description: Period of the Celery beat sweep that re-enqueues due deliveries
     #   whose task message was lost.
     "MICROCRED_DELIVERY_SWEEP_SECONDS": 60,
+    # .. setting_name: MICROCRED_FRAME_ANCESTORS
+    # .. setting_default: []
+    # .. setting_description: Origins (``https://apps.example.com``) that may show the learner
+    #   widget ``/microcred/widget/`` in a frame, besides the LMS's own origin: the learner
+    #   dashboard MFE's origin. Every other plugin page refuses to be framed.
+    "MICROCRED_FRAME_ANCESTORS": [],
 }
 
 
