@@ -4,6 +4,7 @@ from typing import Any
 import django
 from django import forms
 from django.contrib import admin, messages
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -13,8 +14,10 @@ from .models import (
     CourseCompletion,
     Credential,
     Delivery,
+    EmailOptOut,
     ExternalAchievement,
     IssuerKey,
+    Notification,
     Program,
     ProgramProgress,
     ProgramVersion,
@@ -85,7 +88,9 @@ class CredentialAdmin(ReadOnlyAdmin):
         reason = f"revoked by {request.user.get_username()}"
         revoked_ids = [credential.pk for credential in queryset
                        if issuance.revoke(credential, reason=reason)]
-        tasks.dispatch_deliveries(revoked_ids)
+        # After the request's transaction (ATOMIC_REQUESTS) commits, when there is one.
+        transaction.on_commit(lambda: tasks.dispatch_deliveries(revoked_ids))
+        transaction.on_commit(lambda: tasks.dispatch_notifications(revoked_ids))
         revoked = len(revoked_ids)
         self.message_user(request, ngettext("%d credential revoked.", "%d credentials revoked.",
                                             revoked) % revoked, messages.SUCCESS)
@@ -197,3 +202,22 @@ class DeliveryAdmin(ReadOnlyAdmin):
         self.message_user(request, ngettext("%d delivery queued again.",
                                             "%d deliveries queued again.", count) % count,
                           messages.SUCCESS)
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    """What each learner was emailed, and when (the address and text are not stored)."""
+
+    list_display = ("pk", "credential", "kind", "status", "attempts", "language", "sent_at",
+                    "last_error")
+    list_filter = ("status", "kind")
+    search_fields = ("credential__uuid",)
+
+
+@admin.register(EmailOptOut)
+class EmailOptOutAdmin(ReadOnlyAdmin):
+    """Learners who unsubscribed through an email's link (delete a row to subscribe again)."""
+
+    list_display = ("user", "created")
+    raw_id_fields = ("user",)
+    search_fields = ("user__username",)

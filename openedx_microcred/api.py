@@ -23,6 +23,7 @@ from . import (
     issuance,
     issuers,
     learners,
+    notifications,
     platform,
     programs,
     registries,
@@ -81,6 +82,9 @@ __all__ = [
     "get_certificate_pdf",
     "get_badge_image",
     "get_lms_root_url",
+    "InvalidUnsubscribeToken",
+    "is_unsubscribed",
+    "unsubscribe",
 ]
 
 
@@ -231,13 +235,15 @@ def revoke_credential(credential_uuid: UUID | str, *, reason: str) -> bool:
     """Revoke a credential: its status-list bit is set, the list re-signed, and a revocation
     queued for every registry that received it.
 
-    Returns False when it was already revoked or expired. Raises ``CredentialNotFound``.
+    The learner is emailed (unless notifications are off or they unsubscribed). Returns False
+    when it was already revoked or expired. Raises ``CredentialNotFound``.
     """
     credential = _credential(credential_uuid)
     with transaction.atomic():
         revoked = issuance.revoke(credential, reason=reason or "revoked")
         if revoked:
             transaction.on_commit(lambda: tasks.dispatch_deliveries([credential.pk]))
+            transaction.on_commit(lambda: tasks.dispatch_notifications([credential.pk]))
     return revoked
 
 
@@ -288,6 +294,31 @@ def configure_registry(*, kind: str, name: str, base_url: str, secret: str | Non
                 connection=connection, program_id=known[program_id],
                 options=per_program.get(program_id, {}))
     return connection.pk
+
+
+class InvalidUnsubscribeToken(ValueError):
+    """The unsubscribe token is forged, damaged, or names no learner."""
+
+
+def is_unsubscribed(*, token: str) -> bool:
+    """Whether the learner an email's unsubscribe token names has unsubscribed.
+
+    Raises ``InvalidUnsubscribeToken``.
+    """
+    return notifications.opted_out(_token_user(token))
+
+
+def unsubscribe(*, token: str) -> bool:
+    """Stop the plugin's emails to the learner the token names (pending ones are dropped);
+    return False when they had already unsubscribed. Raises ``InvalidUnsubscribeToken``."""
+    return notifications.opt_out(_token_user(token))
+
+
+def _token_user(token: str) -> int:
+    user_id = notifications.user_for_token(token)
+    if user_id is None or not get_user_model().objects.filter(pk=user_id).exists():
+        raise InvalidUnsubscribeToken("invalid unsubscribe link")
+    return user_id
 
 
 def get_credential_document(credential_uuid: UUID | str) -> dict:

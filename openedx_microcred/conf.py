@@ -31,6 +31,13 @@ _VALIDATORS = {
     "MICROCRED_FRAME_ANCESTORS": lambda v: isinstance(v, (list, tuple)) and all(
         isinstance(o, str) and o.startswith(("https://", "http://")) and o.count("/") == 2
         for o in v),
+    "MICROCRED_NOTIFICATIONS_ENABLED": lambda v: isinstance(v, bool),
+    "MICROCRED_EXPIRY_NOTICE_DAYS": lambda v: isinstance(v, int) and v >= 1,
+    "MICROCRED_NOTIFICATION_SWEEP_SECONDS": lambda v: isinstance(v, int) and v >= 1,
+    "MICROCRED_NOTIFICATION_MAX_ATTEMPTS": lambda v: isinstance(v, int) and v >= 1,
+    "MICROCRED_NOTIFICATION_FROM_EMAIL": lambda v: isinstance(v, str),
+    "MICROCRED_STANDALONE_PREFERENCE_MODEL": lambda v: isinstance(v, str)
+    and (v == "" or v.count(".") == 1),
 }
 
 

@@ -2,9 +2,9 @@
 Issuing and revoking credentials.
 
 ``issue`` runs inside the caller's evaluation transaction: the credential row and everything that
-must exist with it are written together or not at all. DO NOT call registries or other services
-from here: whatever leaves the LMS is written as rows in the same transaction and delivered by
-tasks afterwards.
+must exist with it (registry deliveries, the learner's email) are written together or not at all.
+DO NOT call registries, send mail or reach other services from here: whatever leaves the LMS is
+written as rows in the same transaction and sent by tasks afterwards.
 """
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from . import outbox, rules, signing, statuslists
+from . import notifications, outbox, rules, signing, statuslists
 from .definitions import ProgramDefinition
-from .models import Credential, Delivery
+from .models import Credential, Delivery, Notification
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,7 @@ def issue(*, user_id: int, program_pk: int, version_id: int, definition: Program
     credential.save(update_fields=["status_list", "status_index"])
     signing.sign_documents(credential, definition, evaluation)
     outbox.write(credential, Delivery.ISSUE)
+    notifications.write(credential, Notification.ISSUED)
     counted = [completion_ids[item.key] for item in evaluation.evidence
                if item.kind == "course" and item.key in completion_ids]
     if counted:
@@ -80,6 +81,7 @@ def revoke(credential: Credential, *, reason: str, by: str = Credential.BY_STAFF
         if credential.status_list_id is not None and credential.status_index is not None:
             statuslists.set_bit(credential.status_list_id, credential.status_index)
         outbox.write(credential, Delivery.REVOKE)
+        notifications.write(credential, Notification.REVOKED)
     log.info("microcred: revoked %s: %s", credential.uuid, reason)
     return True
 

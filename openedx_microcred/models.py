@@ -409,3 +409,61 @@ class BackfillCheckpoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.last_user_id}"
+
+
+class Notification(models.Model):
+    """One learner email about one credential event, written with the event (an outbox row).
+
+    The ``(credential, kind)`` constraint makes an event emailed at most once; the row records
+    what was sent and when. A send is claimed by moving the row from pending to sending: a row
+    left in "sending" (a worker died mid-send) is never re-sent, because the mail server may
+    already have accepted it.
+    """
+
+    ISSUED = "issued"
+    REVOKED = "revoked"
+    EXPIRING = "expiring"
+    KIND_CHOICES = [(ISSUED, _("Credential issued")), (REVOKED, _("Credential revoked")),
+                    (EXPIRING, _("Credential about to expire"))]
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+    STATUS_CHOICES = [(PENDING, _("Pending")), (SENDING, _("Sending")), (SENT, _("Sent")),
+                      (SKIPPED, _("Skipped")), (FAILED, _("Failed"))]
+
+    credential = models.ForeignKey(Credential, on_delete=models.CASCADE,
+                                   related_name="notifications")
+    kind = models.CharField(max_length=16, choices=KIND_CHOICES)
+    status = models.CharField(max_length=16, choices=STATUS_CHOICES, default=PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    language = models.CharField(max_length=16, blank=True, default="",
+                                help_text=_("The language the email was written in."))
+    last_error = models.CharField(max_length=255, blank=True, default="")
+    created = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["credential", "kind"],
+                                    name="microcred_notification_once"),
+        ]
+        indexes = [models.Index(fields=["status", "created"], name="microcred_notification_due")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.credential_id} ({self.status})"
+
+
+class EmailOptOut(models.Model):
+    """A learner who unsubscribed from the plugin's emails (through the link in every email)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="+")
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "email opt-out"
+
+    def __str__(self) -> str:
+        return str(self.user_id)

@@ -10,7 +10,7 @@ import logging
 from celery import shared_task
 from django.db import OperationalError
 
-from . import delivery, evaluation, outbox
+from . import delivery, emails, evaluation, notifications, outbox
 from .conf import setting
 from .models import Delivery
 
@@ -37,6 +37,7 @@ def evaluate_learner(self, user_id: int, course_key: str | None = None,
     outcome = evaluation.evaluate_learner(user_id, course_key=course_key, external_id=external_id,
                                           program_ids=program_ids or ())
     dispatch_deliveries(outcome.credential_ids)  # committed: the evaluation's transaction ended
+    dispatch_notifications(outcome.credential_ids)
     return {"evaluated": outcome.evaluated, "issued": outcome.issued, "revoked": outcome.revoked}
 
 
@@ -72,6 +73,35 @@ def dispatch_deliveries(credential_ids) -> None:
             deliver.apply_async(args=(delivery_id,))
         except Exception:  # pylint: disable=broad-except
             log.exception("microcred: could not enqueue delivery %s (the sweep will)", delivery_id)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def notify(notification_id: int) -> str:
+    """Send one learner email; at most once (see ``emails``). A transport error leaves the row
+    pending for ``sweep_notifications``."""
+    return emails.send(notification_id)
+
+
+@shared_task(ignore_result=True)
+def sweep_notifications() -> int:
+    """Beat task: write "about to expire" notifications that are due, then enqueue every pending
+    notification (new ones, lost messages, retries); return how many were enqueued."""
+    notifications.write_expiring()
+    ids = notifications.pending_ids()
+    for notification_id in ids:
+        notify.apply_async(args=(notification_id,))
+    return len(ids)
+
+
+def dispatch_notifications(credential_ids) -> None:
+    """Enqueue the pending learner emails of these credentials (call after their transaction)."""
+    ids = notifications.pending_ids(credential_ids) if credential_ids else []
+    for notification_id in ids:
+        try:
+            notify.apply_async(args=(notification_id,))
+        except Exception:  # pylint: disable=broad-except
+            log.exception("microcred: could not enqueue email %s (the sweep will)",
+                          notification_id)
 
 
 def enqueue_evaluation(user_id: int, *, course_key: str | None = None,

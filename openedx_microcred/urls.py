@@ -25,4 +25,5 @@ urlpatterns = [
     # <str:…>, not <uuid:…>: a malformed id gets the page's own friendly 404
     path("microcred/verify/<str:credential_uuid>/", views.verify_page, name="verify"),
     path("api/microcred/v1/", include("openedx_microcred.rest_api.v1.urls")),
+    path("microcred/unsubscribe/<str:token>/", views.unsubscribe_page, name="unsubscribe"),
 ]

@@ -19,7 +19,8 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET, require_safe
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_safe
 from django_ratelimit.core import get_usage
 
 from . import api, qr
@@ -243,4 +244,41 @@ def _secure(response: HttpResponse, language: str, style_hash: str) -> HttpRespo
     response["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
     response["Cross-Origin-Opener-Policy"] = "same-origin"
     patch_vary_headers(response, ("Accept-Language",))
+    return response
+
+
+# --- Unsubscribing from learner emails (the link in every email) ----------------------------------
+
+@csrf_exempt  # the signed token is the authority, and RFC 8058 one-click POSTs carry no cookie
+@require_http_methods(["GET", "HEAD", "POST"])
+def unsubscribe_page(request, token):
+    """No login: the token in the email's link names the learner. GET asks for confirmation
+    (mail scanners follow links, so a GET changes nothing); POST unsubscribes. A forged or damaged
+    token gets a 404 page that says so. Rate-limited per client IP like the verification page."""
+    language = _verify_language(request)
+    with translation.override(language):
+        context = _page_context(language)
+        usage = get_usage(request, group=VERIFY_RATE_GROUP, key="ip", rate=_verify_rate,
+                          increment=True)
+        if usage and usage["should_limit"]:
+            response = render(request, "openedx_microcred/verify_rate_limited.html", context,
+                              status=429)
+            response["Retry-After"] = str(max(1, int(usage["time_left"])))
+            return _secure(response, language, context["style_hash"])
+        try:
+            if request.method == "POST":
+                api.unsubscribe(token=token)
+                done = True
+            else:
+                done = api.is_unsubscribed(token=token)
+        except api.InvalidUnsubscribeToken:
+            context["invalid"] = True
+            response = render(request, "openedx_microcred/unsubscribe.html", context, status=404)
+        else:
+            context.update({"done": done, "lang_query": f"?lang={language}"})
+            response = render(request, "openedx_microcred/unsubscribe.html", context)
+    response = _secure(response, language, context["style_hash"])
+    response["Content-Security-Policy"] = response["Content-Security-Policy"].replace(
+        "form-action 'none'", "form-action 'self'")
+    response["Referrer-Policy"] = "no-referrer"  # the token is in the URL
     return response

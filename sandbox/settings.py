@@ -116,6 +116,16 @@ LOGGING = {
     "loggers": {"openedx_microcred": {"handlers": ["console"], "level": "WARNING"}},
 }
 
+# Learner emails: written as files under sandbox/mail/ (one file per email), unless
+# MICROCRED_EMAIL_BACKEND names another backend (``django.core.mail.backends.console.EmailBackend``).
+EMAIL_BACKEND = os.environ.get("MICROCRED_EMAIL_BACKEND",
+                               "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = os.environ.get("MICROCRED_EMAIL_FILE_PATH", str(BASE_DIR / "mail"))
+DEFAULT_FROM_EMAIL = "microcred@sandbox.invalid"
+
+# Learners' language preferences (``pref-lang``), as the LMS keeps them.
+MICROCRED_STANDALONE_PREFERENCE_MODEL = "sandbox.UserPreference"
+
 # The plugin's settings, injected the way edx-platform does for its own settings modules.
 add_plugins(__name__, PROJECT_TYPE, "common")
 if os.environ.get("MICROCRED_SETTINGS_TYPE") == "production":

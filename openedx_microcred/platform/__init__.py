@@ -7,13 +7,35 @@ implements them (``standalone`` by default, ``edxapp`` inside the LMS/Studio).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from importlib import import_module
 from types import ModuleType
 
 from ..conf import setting
 
 __all__ = ["get_user_display_name", "get_user_email", "get_users_contact", "get_lms_root_url",
-           "api_authentication_classes", "backend"]
+           "api_authentication_classes",
+           "get_user_language", "send_learner_email", "LearnerEmail", "backend"]
+
+
+@dataclass(frozen=True)
+class LearnerEmail:
+    """A rendered email to one learner: both parts, in the learner's language.
+
+    ``html`` is the content of the HTML part's ``<body>`` (the transport adds the document);
+    ``name`` identifies the message type (``credential_issued``…); ``headers`` are extra mail
+    headers (``List-Unsubscribe``…); ``language`` is a Django language code (``zh-hans``).
+    """
+
+    user_id: int
+    to: str
+    name: str
+    language: str
+    subject: str
+    text: str
+    html: str
+    from_email: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 def backend() -> ModuleType:
@@ -44,3 +66,13 @@ def get_lms_root_url() -> str:
 def api_authentication_classes() -> tuple[type, ...]:
     """The DRF authentication classes of every REST endpoint, in order (OPENEDX.md "REST APIs")."""
     return tuple(backend().api_authentication_classes())
+def get_user_language(user_id: int) -> str:
+    """The learner's preferred language as the platform stores it (``zh-cn``, ``en``…; "" when
+    they have none). Callers map it to a supported language."""
+    return backend().get_user_language(user_id)
+
+
+def send_learner_email(message: LearnerEmail) -> None:
+    """Send ``message`` through the platform's mail machinery (edx-ace in the LMS, Django's mail
+    backend standalone). Raises whatever the transport raises when sending fails."""
+    backend().send_learner_email(message)

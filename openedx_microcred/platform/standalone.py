@@ -1,8 +1,12 @@
 """Standalone backend: Django's auth user and settings, for the sandbox and tests."""
 from __future__ import annotations
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.mail import EmailMultiAlternatives
+
+from ..conf import setting
 
 
 def get_user_display_name(user_id: int) -> str:
@@ -39,3 +43,30 @@ def api_authentication_classes() -> list[type]:
     )
 
     return [JwtAuthentication, SessionAuthenticationAllowInactiveUser]
+
+
+HTML_DOCUMENT = ('<!DOCTYPE html><html><head><meta charset="utf-8">'
+                 '<meta name="viewport" content="width=device-width, initial-scale=1"></head>'
+                 '<body style="margin:0">{body}</body></html>')
+
+
+def get_user_language(user_id: int) -> str:
+    """The learner's ``pref-lang`` in MICROCRED_STANDALONE_PREFERENCE_MODEL when one is named
+    and set, else the site's ``LANGUAGE_CODE``."""
+    label = setting("MICROCRED_STANDALONE_PREFERENCE_MODEL")
+    if label:
+        value = (apps.get_model(label).objects.filter(user_id=user_id, key="pref-lang")
+                 .values_list("value", flat=True).first())
+        if value:
+            return value
+    return str(getattr(settings, "LANGUAGE_CODE", "") or "")
+
+
+def send_learner_email(message) -> None:
+    """Django's configured mail backend (``mail.outbox`` in tests, console or file in the demo):
+    a plain-text body with an HTML alternative."""
+    email = EmailMultiAlternatives(
+        subject=message.subject, body=message.text,
+        from_email=message.from_email or None, to=[message.to], headers=dict(message.headers))
+    email.attach_alternative(HTML_DOCUMENT.format(body=message.html), "text/html")
+    email.send(fail_silently=False)

@@ -85,12 +85,43 @@ DEFAULTS = {
     #   widget ``/microcred/widget/`` in a frame, besides the LMS's own origin: the learner
     #   dashboard MFE's origin. Every other plugin page refuses to be framed.
     "MICROCRED_FRAME_ANCESTORS": [],
+    # .. setting_name: MICROCRED_NOTIFICATIONS_ENABLED
+    # .. setting_default: True
+    # .. setting_description: Email learners when a credential is issued, revoked or about to
+    #   expire (edx-ace in the LMS, Django's mail backend elsewhere). False records and sends
+    #   nothing; events that happen while it is off are never emailed later.
+    "MICROCRED_NOTIFICATIONS_ENABLED": True,
+    # .. setting_name: MICROCRED_EXPIRY_NOTICE_DAYS
+    # .. setting_default: 30
+    # .. setting_description: Days before a credential's expiry date at which its learner is told
+    #   that it is about to expire (one email per credential).
+    "MICROCRED_EXPIRY_NOTICE_DAYS": 30,
+    # .. setting_name: MICROCRED_NOTIFICATION_SWEEP_SECONDS
+    # .. setting_default: 3600
+    # .. setting_description: Period of the Celery beat task that finds credentials about to
+    #   expire and sends learner emails whose task message was lost.
+    "MICROCRED_NOTIFICATION_SWEEP_SECONDS": 3600,
+    # .. setting_name: MICROCRED_NOTIFICATION_MAX_ATTEMPTS
+    # .. setting_default: 5
+    # .. setting_description: Attempts to send one learner email before it is marked failed
+    #   (an email the mail server may have accepted is never sent twice).
+    "MICROCRED_NOTIFICATION_MAX_ATTEMPTS": 5,
+    # .. setting_name: MICROCRED_NOTIFICATION_FROM_EMAIL
+    # .. setting_default: "" (DEFAULT_FROM_EMAIL)
+    # .. setting_description: Sender address of learner emails.
+    "MICROCRED_NOTIFICATION_FROM_EMAIL": "",
+    # .. setting_name: MICROCRED_STANDALONE_PREFERENCE_MODEL
+    # .. setting_default: "" (no per-learner preferences: LANGUAGE_CODE for everyone)
+    # .. setting_description: Standalone backend only: ``app_label.Model`` of a table shaped like
+    #   edx-platform's ``UserPreference`` (``user``, ``key``, ``value``) holding each learner's
+    #   ``pref-lang``. The sandbox sets ``sandbox.UserPreference``.
+    "MICROCRED_STANDALONE_PREFERENCE_MODEL": "",
 }
 
 
 def plugin_settings(settings):
     """Give every MICROCRED_* setting its default unless the deployment set it, and schedule the
-    delivery sweep with Celery beat."""
+    periodic tasks (delivery sweep, learner notifications) with Celery beat."""
     for name, value in DEFAULTS.items():
         if not hasattr(settings, name):
             setattr(settings, name, value)
@@ -98,5 +129,9 @@ def plugin_settings(settings):
     schedule.setdefault("openedx-microcred-sweep-deliveries", {
         "task": "openedx_microcred.tasks.sweep_deliveries",
         "schedule": float(settings.MICROCRED_DELIVERY_SWEEP_SECONDS),
+    })
+    schedule.setdefault("openedx-microcred-sweep-notifications", {
+        "task": "openedx_microcred.tasks.sweep_notifications",
+        "schedule": float(settings.MICROCRED_NOTIFICATION_SWEEP_SECONDS),
     })
     settings.CELERY_BEAT_SCHEDULE = schedule
