@@ -22,13 +22,12 @@ from django.utils.translation import gettext_lazy
 
 from . import qr, requirement_states
 from .certificates import number
+from .languages import HTML_LANG, LANGUAGES, supported_language
 from .learners import LearnerCredentialData, LearnerProgrammeData
 from .requirement_states import RequirementState
 from .views import linkedin_add_url
 
 STATIC = Path(__file__).parent / "static" / "openedx_microcred"
-LANGUAGES = {"en": "English", "zh-hans": "中文"}
-HTML_LANG = {"en": "en", "zh-hans": "zh-Hans"}
 
 STATE_LABELS = {
     requirement_states.DONE: gettext_lazy("Done"),
@@ -40,16 +39,6 @@ KIND_LABELS = {"course": gettext_lazy("Course"), "program": gettext_lazy("Progra
                "external": gettext_lazy("External achievement")}
 STATUS_LABELS = {"awarded": gettext_lazy("Valid"), "revoked": gettext_lazy("Revoked"),
                  "expired": gettext_lazy("Expired")}
-
-
-def supported_language(code: str) -> str | None:
-    """``en`` or ``zh-hans`` for a language code the LMS may use (``zh-cn`` is zh-hans)."""
-    code = (code or "").strip().lower().replace("_", "-")
-    if code == "en" or code.startswith("en-"):
-        return "en"
-    if code in ("zh", "zh-hans", "zh-cn", "zh-sg") or code.startswith("zh-hans-"):
-        return "zh-hans"
-    return None
 
 
 def page_language(request) -> str:

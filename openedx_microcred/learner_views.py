@@ -24,8 +24,7 @@ from django.views.decorators.http import require_safe
 
 from . import api, learner_display
 from .conf import setting
-
-HTML_LANG = {"en": "en", "zh-hans": "zh-Hans"}
+from .languages import HTML_LANG
 
 
 @require_safe
