@@ -14,7 +14,7 @@ import hashlib
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
-from types import SimpleNamespace
+from urllib.parse import quote, urlencode
 
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
@@ -25,9 +25,9 @@ from .certificates import number
 from .languages import HTML_LANG, LANGUAGES, supported_language
 from .learners import LearnerCredentialData, LearnerProgrammeData
 from .requirement_states import RequirementState
-from .views import linkedin_add_url
 
 STATIC = Path(__file__).parent / "static" / "openedx_microcred"
+LINKEDIN_ADD = "https://www.linkedin.com/profile/add"
 
 STATE_LABELS = {
     requirement_states.DONE: gettext_lazy("Done"),
@@ -236,11 +236,17 @@ def credential_measure(credential: LearnerCredentialData) -> str:
 
 
 def linkedin_url(credential: LearnerCredentialData) -> str:
-    """LinkedIn's "Add licence or certification" link for the credential."""
-    return linkedin_add_url(SimpleNamespace(
-        program_title=credential.title, issuer_name=credential.issuer_name,
-        issued_at=credential.issued_at, expires_at=credential.expires_at,
-        uuid=credential.uuid), credential.verify_url)
+    """LinkedIn's "Add licence or certification" link, pre-filled with the credential."""
+    params: dict[str, str | int] = {
+        "startTask": "CERTIFICATION_NAME", "name": credential.title,
+        "organizationName": credential.issuer_name,
+        "issueYear": credential.issued_at.year, "issueMonth": credential.issued_at.month}
+    if credential.expires_at:
+        params["expirationYear"] = credential.expires_at.year
+        params["expirationMonth"] = credential.expires_at.month
+    params["certUrl"] = credential.verify_url
+    params["certId"] = str(credential.uuid)
+    return f"{LINKEDIN_ADD}?{urlencode(params, quote_via=quote)}"
 
 
 def _list(items: list[str]) -> str:

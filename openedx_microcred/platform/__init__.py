@@ -14,7 +14,7 @@ from types import ModuleType
 from ..conf import setting
 
 __all__ = ["get_user_display_name", "get_user_email", "get_users_contact", "get_lms_root_url",
-           "api_authentication_classes",
+           "api_authentication_classes", "course_tab_base",
            "get_user_language", "send_learner_email", "LearnerEmail", "backend"]
 
 
@@ -76,3 +76,10 @@ def send_learner_email(message: LearnerEmail) -> None:
     """Send ``message`` through the platform's mail machinery (edx-ace in the LMS, Django's mail
     backend standalone). Raises whatever the transport raises when sending fails."""
     backend().send_learner_email(message)
+
+
+def course_tab_base() -> type:
+    """The base class of the plugin's course tab: edx-platform's ``EnrolledTab`` inside the LMS
+    (shown to enrolled learners and course staff), a stand-in with the same interface elsewhere.
+    """
+    return backend().course_tab_base()
