@@ -12,6 +12,7 @@ from uuid import UUID
 
 from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .artifacts import CertificateContent, CertificateItem
 from .artifacts.badge import render_badge
@@ -19,7 +20,7 @@ from .artifacts.pdf import render_certificate
 from .learners import LearnerCredentialData, learner_credential, owned_credential
 from .models import Credential
 
-__all__ = ["certificate_pdf", "badge_png", "certificate_content", "number"]
+__all__ = ["certificate_pdf", "badge_png", "certificate_content", "measure_text", "number"]
 
 
 def certificate_pdf(*, user_id: int, credential_uuid: UUID | str) -> bytes:
@@ -46,7 +47,7 @@ def certificate_content(credential: LearnerCredentialData) -> CertificateContent
     """What the PDF shows, formatted in the active language."""
     items = tuple(
         CertificateItem(title=item.title, detail=item.key if item.kind == "course" else "",
-                        measure=_measure(item.credits, item.hours))
+                        measure=measure_text(item.credits, item.hours))
         for item in credential.items)
     note = ""
     if credential.status == Credential.EXPIRED and credential.expires_at:
@@ -56,7 +57,7 @@ def certificate_content(credential: LearnerCredentialData) -> CertificateContent
         issuer_name=credential.issuer_name, issued_on=_date(credential.issued_at),
         expires_on=_date(credential.expires_at) if credential.expires_at else "",
         verify_url=credential.verify_url, credential_id=str(credential.uuid),
-        measure=_measure(credential.credits_earned, credential.hours), status_note=note,
+        measure=measure_text(credential.credits_earned, credential.hours), status_note=note,
         items=items, issued_at=credential.issued_at, credits=credential.credits_earned,
         labels={
             "heading": _("Micro-credential"),
@@ -77,12 +78,21 @@ def number(value) -> str:
     return formats.number_format(value)
 
 
-def _measure(credits, hours) -> str:
+def measure_text(credits, hours) -> str:
+    """"1 credit", "3.5 credits", else "36 hours" ("" when there is neither)."""
     if credits:
-        return _("%(credits)s credits") % {"credits": number(credits)}
+        return ngettext("%(credits)s credit", "%(credits)s credits", _plural(credits)) % {
+            "credits": number(credits)}
     if hours:
-        return _("%(hours)s hours") % {"hours": number(hours)}
+        return ngettext("%(hours)s hour", "%(hours)s hours", _plural(hours)) % {
+            "hours": number(hours)}
     return ""
+
+
+def _plural(value) -> int:
+    """The count that picks the plural form: fractions take the plural ("1.5 credits")."""
+    value = Decimal(value)
+    return int(value) if value == value.to_integral() else 2
 
 
 def _date(value) -> str:

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import qr, requirement_states
-from .certificates import number
+from .certificates import measure_text, number
 from .languages import HTML_LANG, LANGUAGES, supported_language
 from .learners import LearnerCredentialData, LearnerProgrammeData
 from .requirement_states import RequirementState
@@ -115,6 +115,7 @@ def programme_view(programme: LearnerProgrammeData) -> dict:
         if programme.window_until else "",
         "tree": node_view(programme.tree, root=True),
         "remaining": [leaf.title for leaf in programme.remaining],
+        "still_to_do": [outstanding_text(part) for part in programme.outstanding],
         "next_step": next_step_text(programme.next_step),
         "credential_uuid": programme.credential_uuid,
     }
@@ -161,11 +162,21 @@ def rule_text(node: RequirementState) -> str:
 
 def leaf_measure(node: RequirementState) -> str:
     """A leaf's credits (else hours) in words, or ``""``."""
-    if node.credits:
-        return _("%(credits)s credits") % {"credits": number(node.credits)}
-    if node.hours:
-        return _("%(hours)s hours") % {"hours": number(node.hours)}
-    return ""
+    return measure_text(node.credits, node.hours)
+
+
+def outstanding_text(part: requirement_states.Outstanding) -> str:
+    """"Python, Statistics", "1 more of: A, B, C (Electives)", "3 more credits from: …"."""
+    titles = _list([leaf.title for leaf in part.leaves])
+    if part.credits is not None:
+        text = _("%(credits)s more credits from: %(titles)s") % {
+            "credits": number(part.credits), "titles": titles}
+    elif part.choose is not None:
+        text = _("%(count)s more of: %(titles)s") % {"count": part.choose, "titles": titles}
+    else:
+        return titles
+    return _("%(text)s (%(group)s)") % {"text": text, "group": part.group_title} \
+        if part.group_title else text
 
 
 def next_step_text(step: requirement_states.NextStep) -> str:
@@ -228,11 +239,7 @@ def revocation_text(credential: LearnerCredentialData) -> str:
 
 def credential_measure(credential: LearnerCredentialData) -> str:
     """"12 credits" or "216 hours" (``""`` when it has neither)."""
-    if credential.credits_earned:
-        return _("%(credits)s credits") % {"credits": number(credential.credits_earned)}
-    if credential.hours:
-        return _("%(hours)s hours") % {"hours": number(credential.hours)}
-    return ""
+    return measure_text(credential.credits_earned, credential.hours)
 
 
 def linkedin_url(credential: LearnerCredentialData) -> str:

@@ -37,8 +37,9 @@ class LearnerProgrammeData:
     """One programme as the learner sees it.
 
     ``uses_credits`` False means the programme has no credits: ``hours_*`` are shown instead
-    (``hours_required`` None when no course states its hours). ``credential_uuid`` is the
-    learner's active credential for it, if any.
+    (``hours_required`` None when no course states its hours). ``remaining`` lists every open
+    leaf; ``outstanding`` says which of them are needed (all, or N of a group's options).
+    ``credential_uuid`` is the learner's active credential for it, if any.
     """
 
     program_id: str
@@ -57,6 +58,7 @@ class LearnerProgrammeData:
     window_until: date | None
     tree: requirement_states.RequirementState
     remaining: tuple[requirement_states.RequirementState, ...]
+    outstanding: tuple[requirement_states.Outstanding, ...]
     next_step: requirement_states.NextStep
     credential_uuid: UUID | None
 
@@ -230,6 +232,7 @@ def _programme(definition: ProgramDefinition, version: int, record: rules.Learne
         hours_required=hours_required if has_hours or definition.workload_hours else None,
         window_from=definition.window_from, window_until=definition.window_until,
         tree=tree, remaining=requirement_states.remaining(tree),
+        outstanding=requirement_states.outstanding(tree),
         next_step=requirement_states.next_step(tree),
         credential_uuid=credentials.get(definition.id),
     )

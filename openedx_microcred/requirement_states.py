@@ -216,6 +216,51 @@ def remaining(tree: RequirementState) -> tuple[RequirementState, ...]:
     return tuple(leaf for leaf in tree.leaves if leaf.state in (IN_PROGRESS, NOT_STARTED))
 
 
+@dataclass(frozen=True)
+class Outstanding:
+    """Part of what is left: all of ``leaves`` (``choose`` None), ``choose`` more of them, or
+    (``credits`` set) that many more credits from them — in group ``group_title``."""
+
+    leaves: tuple[RequirementState, ...]
+    choose: int | None = None
+    credits: Decimal | None = None
+    group_title: str = ""
+
+
+def outstanding(tree: RequirementState) -> tuple[Outstanding, ...]:
+    """What is left to do, group by group: the open leaves an all-group needs, and the choices
+    a count or credits group still needs (its open leaves are options, not all needed)."""
+    if tree.state == DONE:
+        return ()
+    if tree.kind != "group":
+        return (Outstanding(leaves=(tree,)),) if tree.state in (IN_PROGRESS, NOT_STARTED) \
+            else ()
+    rule = tree.rule
+    if rule is None or rule.kind == "all":
+        parts: list[Outstanding] = []
+        for child in tree.children:
+            parts.extend(outstanding(child))
+        return _merge_singles(parts)
+    options = remaining(tree)
+    if rule.kind == "credits" or (rule.kind == "count_credits" and not rule.remaining):
+        missing = (rule.credits_needed or ZERO) - rule.credits_counted
+        return (Outstanding(leaves=options, credits=max(missing, ZERO),
+                            group_title=tree.title),)
+    return (Outstanding(leaves=options, choose=rule.remaining, group_title=tree.title),)
+
+
+def _merge_singles(parts: list[Outstanding]) -> tuple[Outstanding, ...]:
+    """Consecutive "do this one" parts become one "do all of these" part."""
+    merged: list[Outstanding] = []
+    for part in parts:
+        if part.choose is None and part.credits is None and merged \
+                and merged[-1].choose is None and merged[-1].credits is None:
+            merged[-1] = Outstanding(leaves=merged[-1].leaves + part.leaves)
+        else:
+            merged.append(part)
+    return tuple(merged)
+
+
 def next_step(tree: RequirementState) -> NextStep:
     """The next step towards completion.
 
