@@ -115,7 +115,8 @@ def programme_view(programme: LearnerProgrammeData) -> dict:
         if programme.window_until else "",
         "tree": node_view(programme.tree, root=True),
         "remaining": [leaf.title for leaf in programme.remaining],
-        "still_to_do": [outstanding_text(part) for part in programme.outstanding],
+        "still_to_do": ("；" if translation.get_language() == "zh-hans" else "; ").join(
+            outstanding_text(part) for part in programme.outstanding),
         "next_step": next_step_text(programme.next_step),
         "credential_uuid": programme.credential_uuid,
     }
