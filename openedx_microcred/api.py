@@ -16,10 +16,10 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from . import (
+    certificates,
     completions,
     delivery,
     encryption,
-    certificates,
     issuance,
     issuers,
     learners,
@@ -33,8 +33,8 @@ from . import (
     verification,
 )
 from .credentials.achievement import completed_courses
-from .learners import LearnerCredentialData, LearnerProgrammeData
 from .definitions import ProgramDefinitionError
+from .learners import LearnerCredentialData, LearnerProgrammeData
 from .models import (
     Credential,
     Program,

@@ -40,7 +40,7 @@ def badge_png(*, user_id: int, credential_uuid: UUID | str) -> bytes:
         raise LookupError(credential_uuid)
     credential = learner_credential(user_id=user_id, credential_uuid=credential_uuid)
     return render_badge(title=credential.title, issuer=credential.issuer_name,
-                        credential=row.document)
+                        credential=row.document or {})
 
 
 def certificate_content(credential: LearnerCredentialData) -> CertificateContent:

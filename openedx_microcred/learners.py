@@ -16,6 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
 
+from ccx_keys.locator import CCXLocator
 from opaque_keys import InvalidKeyError
 from opaque_keys.edx.keys import CourseKey
 
@@ -134,7 +135,8 @@ def course_programmes(*, user_id: int, course_key: str) -> list[LearnerProgramme
     program_ids = _programme_ids_for_course(course_key)
     if not program_ids:
         return []
-    started = dict(ProgramProgress.objects.filter(user_id=user_id, program__program_id__in=program_ids)
+    started = dict(ProgramProgress.objects
+                   .filter(user_id=user_id, program__program_id__in=program_ids)
                    .values_list("program__program_id", "version_id"))
     published = dict(Program.objects.filter(program_id__in=program_ids,
                                             published_version__isnull=False)
@@ -262,9 +264,9 @@ def _programme_ids_for_course(course_key: str) -> list[str]:
         key = CourseKey.from_string(course_key)
     except InvalidKeyError:
         return []
-    master = getattr(key, "to_course_locator", None)
-    key = master() if callable(master) else key  # a CCX counts as its master course
-    any_run = programs.course_index_key(key.org, key.course)
+    if isinstance(key, CCXLocator):  # a CCX counts as its master course
+        key = key.to_course_locator()
+    any_run = programs.course_index_key(str(key.org), str(key.course))
     rows = (ProgramLeafIndex.objects.filter(kind=ProgramLeafIndex.COURSE, key=any_run)
             | ProgramLeafIndex.objects.filter(kind=ProgramLeafIndex.COURSE_RUN, key=str(key)))
     return sorted(set(rows.filter(program__published_version__isnull=False)

@@ -15,13 +15,13 @@ URL = "https://lms.example.edu/microcred/verify/0b3f0e0c-2f53-4a5e-9d7b-7f5b8e5c
 
 
 def content(items: int = 3, **changes) -> CertificateContent:
-    values = dict(
-        learner_name="王芳", program_title="程序设计与算法", issuer_name="北京大学",
-        issued_on="2026年3月1日", verify_url=URL,
-        credential_id="0b3f0e0c-2f53-4a5e-9d7b-7f5b8e5c9a11", measure="237 学时",
-        items=tuple(CertificateItem(f"课程 {n}", f"course-v1:PekingX+CS{n}+2025", "30 学时")
+    values = {
+        "learner_name": "王芳", "program_title": "程序设计与算法", "issuer_name": "北京大学",
+        "issued_on": "2026年3月1日", "verify_url": URL,
+        "credential_id": "0b3f0e0c-2f53-4a5e-9d7b-7f5b8e5c9a11", "measure": "237 学时",
+        "items": tuple(CertificateItem(f"课程 {n}", f"course-v1:PekingX+CS{n}+2025", "30 学时")
                     for n in range(items)),
-        labels={"heading": "微证书", "certifies": "兹证明", "verify": "扫码验证："})
+        "labels": {"heading": "微证书", "certifies": "兹证明", "verify": "扫码验证："}}
     values.update(changes)
     return CertificateContent(**values)
 
@@ -41,7 +41,8 @@ def test_the_pdf_carries_the_text_and_a_qr_code_of_the_verification_url():
     reader = pypdf.PdfReader(io.BytesIO(pdf))
     assert len(reader.pages) == 1
     text = reader.pages[0].extract_text()
-    for expected in ("王芳", "程序设计与算法", "北京大学", "2026年3月1日", "237 学时", "课程 2", URL):
+    for expected in ("王芳", "程序设计与算法", "北京大学", "2026年3月1日", "237 学时", "课程 2",
+                     URL):
         assert expected in text
     image = pypdfium2.PdfDocument(pdf)[0].render(scale=2).to_pil()
     assert [r.text for r in zxingcpp.read_barcodes(image)] == [URL]

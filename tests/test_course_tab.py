@@ -46,6 +46,8 @@ def test_shown_in_courses_of_a_published_programme_to_signed_in_users(learner):
     assert MicrocredCourseTab.is_enabled(course(IN), user=learner)
     assert MicrocredCourseTab.is_enabled(course("course-v1:DemoX+TAB1+2027"), user=learner)
     assert not MicrocredCourseTab.is_enabled(course(OUT), user=learner)
+    ccx = SimpleNamespace(id=CourseKey.from_string("ccx-v1:DemoX+TAB1+2026+ccx@3"))
+    assert MicrocredCourseTab.is_enabled(ccx, user=learner)  # a CCX counts as its master
     assert not MicrocredCourseTab.is_enabled(course(IN), user=AnonymousUser())
 
 

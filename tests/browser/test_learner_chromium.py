@@ -53,8 +53,7 @@ ELECTIVES = [f"course-v1:DemoX+ADS2{n}+2026" for n in range(1, 5)]
 ELECTIVE_TITLES = ["Data Visualisation", "Machine Learning", "Databases", "Data Ethics"]
 PKU = [f"course-v1:PekingX+CS{n}+2025" for n in (101, 102, 103, 201, 202, 301, 399)]
 AU = [f"course-v1:MelbourneX+DA10{n}+2025" for n in range(1, 6)]
-FRONT_END = ["course-v1:HarvardX+CSCI-E3+2025", "course-v1:HarvardX+CSCI-E12+2025", "course-v1:HarvardX+CSCI-E39B+2025",
-             "course-v1:HarvardX+CSCI-E114+2025"]
+FRONT_END = [f"course-v1:HarvardX+CSCI-{number}+2025" for number in ("E3", "E12", "E39B", "E114")]
 
 
 @pytest.fixture(scope="module")
