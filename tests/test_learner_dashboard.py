@@ -145,6 +145,20 @@ def test_a_revoked_credential_shows_the_reason_and_offers_no_certificate(client,
         assert client.get(url).status_code == 404
 
 
+def test_an_expired_credential_says_so_and_its_certificate_too(client, learner):
+    electives_programme()
+    for course in (A, B, C, D):
+        send_passing(learner.pk, course, time=utc(2026, 3, 1))
+    credential = Credential.objects.get(user=learner)
+    Credential.objects.filter(pk=credential.pk).update(expires_at=utc(2026, 4, 1))
+    text = page(client, learner)
+    assert 'data-status="expired"' in text and "This credential has expired." in text
+    assert 'data-link="linkedin"' not in text and 'data-link="pdf"' in text
+    pdf = client.get(f"/microcred/credentials/{credential.uuid}/certificate.pdf")
+    assert "Expired on April 1, 2026" in pypdf.PdfReader(io.BytesIO(pdf.content)).pages[0] \
+        .extract_text()
+
+
 def test_downloads_are_the_holders_only(client, learner, make_user, settings):
     settings.LMS_ROOT_URL = "https://lms.example.edu"
     electives_programme()

@@ -277,6 +277,11 @@ def test_the_pages_in_chinese_and_at_360_px(browser, site, mei):
             page.goto(f"{site}/microcred/widget/")
             assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
             assert_accessible(page)
+            if suffix:  # the narrowest phones: nothing wider than 320 px
+                page.set_viewport_size({"width": 320, "height": 700})
+                for path in ("/microcred/", f"/microcred/courses/{PKU[0]}/", "/microcred/widget/"):
+                    page.goto(f"{site}{path}")
+                    assert page.evaluate("document.documentElement.scrollWidth") <= 320, path
             if language == "zh":
                 credential = Credential.objects.get(user=mei,
                                                     program__program_id="au-microcredential-1")
