@@ -17,9 +17,11 @@ from django.db import transaction
 
 from . import (
     certificates,
+    catalog,
     completions,
     delivery,
     encryption,
+    evidence,
     issuance,
     issuers,
     learners,
@@ -61,6 +63,7 @@ __all__ = [
     "CredentialNotFound",
     "VerificationData",
     "CourseEvidenceData",
+    "EvidenceData",
     "revoke_credential",
     "get_credential_document",
     "get_clr_document",
@@ -82,6 +85,11 @@ __all__ = [
     "get_certificate_pdf",
     "get_badge_image",
     "get_lms_root_url",
+    "PublicProgramData",
+    "RequirementNodeData",
+    "get_public_programs",
+    "get_public_program",
+    "get_program_achievement",
     "InvalidUnsubscribeToken",
     "is_unsubscribed",
     "unsubscribe",
@@ -204,6 +212,9 @@ class CourseEvidenceData:
     completed_at: datetime | None
 
 
+EvidenceData = evidence.EvidenceItem
+
+
 @dataclass(frozen=True)
 class VerificationData:
     """Everything the public verification page shows about one credential."""
@@ -229,6 +240,16 @@ class VerificationData:
     credential_url: str
     clr_url: str
     verify_url: str
+    # Every satisfied requirement (stacked programmes with the evidence behind them, external
+    # achievements), in requirement-tree order.
+    evidence: tuple[EvidenceData, ...] = ()
+    hours_earned: Decimal | None = None  # the counted courses' hours (None: no course has any)
+    hours_available: Decimal | None = None  # the programme's workload
+    # As the signed document states them: learning outcomes, level, Markdown criteria.
+    outcomes: tuple[str, ...] = ()
+    level: str = ""
+    criteria: str = ""
+    achievement_id: str = ""  # the programme version's public page (or a URN)
 
 
 def revoke_credential(credential_uuid: UUID | str, *, reason: str) -> bool:
@@ -294,6 +315,29 @@ def configure_registry(*, kind: str, name: str, base_url: str, secret: str | Non
                 connection=connection, program_id=known[program_id],
                 options=per_program.get(program_id, {}))
     return connection.pk
+
+
+PublicProgramData = catalog.PublicProgram
+RequirementNodeData = catalog.RequirementNode
+
+
+def get_public_programs() -> list[PublicProgramData]:
+    """Every published programme (its latest version), for the public catalogue."""
+    return catalog.published_programs()
+
+
+def get_public_program(program_id: str, *, version: int | None = None) -> PublicProgramData:
+    """A published programme's public description (latest version, or published ``version``).
+
+    Raises ``ProgramNotFound`` (also for drafts and unpublished version numbers).
+    """
+    return catalog.public_program(program_id, version=version)
+
+
+def get_program_achievement(program_id: str, *, version: int | None = None) -> dict:
+    """The OB 3.0 ``Achievement`` JSON-LD that the programme version's credentials embed (what
+    their ``achievement.id`` dereferences to). Raises ``ProgramNotFound``."""
+    return catalog.achievement_document(program_id, version=version)
 
 
 class InvalidUnsubscribeToken(ValueError):
@@ -367,13 +411,15 @@ def get_verification(credential_uuid: UUID | str) -> VerificationData:
     credential = _credential(credential_uuid)
     definition = programs.definition_for(credential.version_id)
     verdict = verification.verify(credential)
-    evidence = [rules.Evidence.from_json(item) for item in credential.evidence]
+    satisfied = [rules.Evidence.from_json(item) for item in credential.evidence]
     courses = tuple(
         CourseEvidenceData(course_key=course.key, title=course.title, credits=course.credits,
                            completed_at=course.completed_at)
-        for course in completed_courses(definition, evidence))
+        for course in completed_courses(definition, satisfied))
     issuer = definition.issuer
     document = credential.document or {}
+    items = evidence.evidence_of(credential)
+    statements = evidence.signed_statements(document)
     return VerificationData(
         uuid=credential.uuid, program_id=credential.program.program_id,
         program_title=definition.title, program_description=definition.description,
@@ -387,6 +433,9 @@ def get_verification(credential_uuid: UUID | str) -> VerificationData:
         verdict_reason=verdict.reason, checks=dataclasses.asdict(verdict.checks),
         credential_url=signing.credential_url(credential.uuid),
         clr_url=signing.clr_url(credential.uuid), verify_url=signing.verify_url(credential.uuid),
+        evidence=items, hours_earned=evidence.hours_of(items), hours_available=definition.hours,
+        outcomes=statements.outcomes, level=statements.level, criteria=statements.criteria,
+        achievement_id=statements.achievement_id,
     )
 
 

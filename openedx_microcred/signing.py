@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 from . import issuers, platform, programs, rules, statuslists
 from .credentials import proof
@@ -48,8 +49,19 @@ def verify_url(credential_uuid: uuid.UUID | str) -> str:
 
 
 def achievement_id(kind: str, key: str) -> str:
-    """A stable URN for an achievement (a programme version or a course)."""
+    """A stable URN for an achievement (a course; a programme version without an LMS host)."""
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'microcred:{kind}:{key}')}"
+
+
+def program_achievement_id(program_id: str, version: int) -> str:
+    """The ``achievement.id`` of a programme version: its public programme page, which serves
+    the ``Achievement`` as JSON-LD to ``Accept: application/ld+json`` (DESIGN §5). A URN without
+    an LMS host. Credentials signed before programme pages existed keep their URN (a signed
+    document never changes) and stay verifiable."""
+    base = issuers.base_url()
+    if not base:
+        return achievement_id("program", f"{program_id}:v{version}")
+    return f"{base}/microcred/programmes/{quote(program_id, safe='')}/?version={version}"
 
 
 def sign_documents(credential: Credential, definition: ProgramDefinition,
@@ -66,7 +78,7 @@ def sign_documents(credential: Credential, definition: ProgramDefinition,
     version = credential.version.number
     credential.document = _sign(signer, build_achievement_credential(
         credential_id=credential_url(credential.uuid),
-        achievement_id=achievement_id("program", f"{definition.id}:v{version}"),
+        achievement_id=program_achievement_id(definition.id, version),
         definition=definition, credits_earned=credential.credits_earned,
         activity_end_date=_latest(evaluation), evidence=evaluation.evidence,
         version=str(version), issuer=IssuerProfile.from_definition(definition, signer.did),

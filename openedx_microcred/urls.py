@@ -1,7 +1,7 @@
 """URLs the LMS and Studio mount at their root (DESIGN §5; stable: others rely on them)."""
 from django.urls import include, path, re_path
 
-from . import learner_views, views
+from . import learner_views, programme_pages, views
 
 app_name = "openedx_microcred"
 
@@ -25,5 +25,8 @@ urlpatterns = [
     # <str:…>, not <uuid:…>: a malformed id gets the page's own friendly 404
     path("microcred/verify/<str:credential_uuid>/", views.verify_page, name="verify"),
     path("api/microcred/v1/", include("openedx_microcred.rest_api.v1.urls")),
+    path("microcred/programmes/", programme_pages.programme_list, name="programmes"),
+    re_path(r"^microcred/programmes/(?P<program_id>[-a-zA-Z0-9_]+)/$",
+            programme_pages.programme_detail, name="programme"),
     path("microcred/unsubscribe/<str:token>/", views.unsubscribe_page, name="unsubscribe"),
 ]

@@ -8,6 +8,7 @@ design (they carry no email or username: the recipient is a salted hash).
 import base64
 import hashlib
 import json
+import re
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -18,6 +19,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.cache import patch_vary_headers
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
@@ -198,10 +201,20 @@ def _verification_context(request, data: api.VerificationData) -> dict:
         passed = bool(data.checks.get(key))
         checks.append({"key": key, "name": name, "passed": passed,
                        "text": passed_text if passed else failed_text})
+    rows = evidence_rows(data.evidence)
     return {
         "data": data,
         "credits_earned": _credits(data.credits_earned),
         "credits_available": _credits(data.credits_available),
+        "show_credits": bool(data.credits_available) or any(row["credits"] for row in rows),
+        "hours_earned": _credits(data.hours_earned) if data.hours_earned is not None else "",
+        "hours_available": (_credits(data.hours_available)
+                            if data.hours_available is not None else ""),
+        "show_hours": any(row["hours"] for row in rows),
+        "evidence_rows": rows,
+        "criteria_html": criteria_html(data.criteria),
+        "programme_href": reverse("openedx_microcred:programme",
+                                  kwargs={"program_id": data.program_id}),
         "courses": [{"course": course, "credits": _credits(course.credits)}
                     for course in data.courses],
         "verdict_label": VERDICTS.get(data.verdict, VERDICTS["invalid"]),
@@ -218,6 +231,68 @@ def _verification_context(request, data: api.VerificationData) -> dict:
         "linkedin_url": linkedin_add_url(data, page_url) if data.verdict == "valid" else "",
         "checked_at": timezone.now(),
     }
+
+
+def evidence_rows(items, depth: int = 0) -> list[dict]:
+    """The evidence tree flattened for the page: each row has ``item``, ``depth`` and its
+    formatted ``credits`` and ``hours`` ("" when none); a stacked programme's parts follow it."""
+    rows: list[dict] = []
+    for item in items:
+        rows.append({"item": item, "depth": depth,
+                     "credits": _credits(item.credits) if item.credits else "",
+                     "hours": _credits(item.hours) if item.hours is not None else ""})
+        rows.extend(evidence_rows(item.parts, depth + 1))
+    return rows
+
+
+_MARKDOWN_ESCAPE = re.compile(r"\\([\\`*_\[\]<>~|#])")
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+_ITALIC = re.compile(r"\*(.+?)\*")
+
+
+def criteria_html(markdown: str) -> str:
+    """The signed ``criteria.narrative`` as HTML: the Markdown subset ``credentials.narrative``
+    writes (paragraphs, ``- `` lists nested by two spaces, ``**bold**``, ``*italic*``,
+    backslash escapes).
+    Everything is HTML-escaped first: no markup from the document reaches the page."""
+    html: list[str] = []
+    items: list[tuple[int, str]] = []  # the list being read: (nesting level, item HTML)
+    for line in markdown.splitlines():
+        stripped = line.lstrip(" ")
+        if stripped.startswith("- "):
+            items.append(((len(line) - len(stripped)) // 2, _inline(stripped[2:])))
+            continue
+        if items:
+            html.append(_list_html(items))
+            items = []
+        if stripped:
+            html.append(f"<p>{_inline(stripped)}</p>")
+    if items:
+        html.append(_list_html(items))
+    return mark_safe("".join(html))  # noqa: S308 (built from escaped text only)
+
+
+def _list_html(items: list[tuple[int, str]]) -> str:
+    """Nested ``<ul>``s: an item's deeper followers go inside its ``<li>``."""
+    html, index = ["<ul>"], 0
+    while index < len(items):
+        level, body = items[index]
+        end = index + 1
+        while end < len(items) and items[end][0] > level:
+            end += 1
+        children = items[index + 1:end]
+        html.append(f"<li>{body}{_list_html(children) if children else ''}</li>")
+        index = end
+    html.append("</ul>")
+    return "".join(html)
+
+
+def _inline(text: str) -> str:
+    escaped = str(escape(_MARKDOWN_ESCAPE.sub(lambda match: f"\x00{ord(match.group(1))}\x00",
+                                              text)))
+    escaped = _ITALIC.sub(r"<em>\1</em>", _BOLD.sub(r"<strong>\1</strong>", escaped))
+    return re.sub("\x00(\\d+)\x00", lambda match: str(escape(chr(int(match.group(1))))),
+                  escaped)
 
 
 def _credits(value) -> str:

@@ -117,11 +117,16 @@ LOGGING = {
 }
 
 # Learner emails: written as files under sandbox/mail/ (one file per email), unless
-# MICROCRED_EMAIL_BACKEND names another backend (``django.core.mail.backends.console.EmailBackend``).
+# MICROCRED_EMAIL_BACKEND names another (``django.core.mail.backends.console.EmailBackend``).
 EMAIL_BACKEND = os.environ.get("MICROCRED_EMAIL_BACKEND",
                                "django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = os.environ.get("MICROCRED_EMAIL_FILE_PATH", str(BASE_DIR / "mail"))
 DEFAULT_FROM_EMAIL = "microcred@sandbox.invalid"
+
+# Learners sign in at /accounts/login/ (the demo prints one login) and land on their page.
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/microcred/"
+LOGOUT_REDIRECT_URL = "/"
 
 # Learners' language preferences (``pref-lang``), as the LMS keeps them.
 MICROCRED_STANDALONE_PREFERENCE_MODEL = "sandbox.UserPreference"

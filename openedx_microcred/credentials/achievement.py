@@ -67,6 +67,7 @@ __all__ = [
     "IssuerProfile",
     "build_achievement_credential",
     "build_course_credential",
+    "build_program_achievement",
     "completed_courses",
     "json_number",
     "language_tag",
@@ -212,6 +213,18 @@ def build_achievement_credential(
     if items:
         credential["evidence"] = items
     return credential
+
+
+def build_program_achievement(*, definition: ProgramDefinition, achievement_id: str,
+                              version: str | None = None,
+                              program_titles: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The OB 3.0 ``Achievement`` of a programme version as a JSON-LD document of its own: what
+    its ``achievement.id`` dereferences to. The same object (plus ``@context``) that
+    ``build_achievement_credential`` embeds for the same inputs. Raises ``ValueError``."""
+    achievement = _program_achievement(definition, achievement_id, strings_for(definition.lang),
+                                       image=None, version=version,
+                                       program_titles=program_titles)
+    return {"@context": list(ACHIEVEMENT_CONTEXT), **achievement}
 
 
 def build_course_credential(

@@ -128,7 +128,7 @@ def test_valid_credential_in_english_and_chinese(page, site, issue):
     expect(page.locator("html")).to_have_attribute("lang", "zh-Hans")
     expect(page.locator("#verdict-label")).to_have_text("有效")
     expect(page.get_by_text("授予对象")).to_be_visible()
-    expect(page.get_by_role("heading", name="构成此证书的课程")).to_be_visible()
+    expect(page.get_by_role("heading", name="获得此证书所依据的内容")).to_be_visible()
     expect(page.locator("tr.course-row")).to_have_count(3)
     shot(page, "valid-zh")
 
