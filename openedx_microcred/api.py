@@ -16,8 +16,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from . import (
-    certificates,
     catalog,
+    certificates,
     completions,
     delivery,
     encryption,
