@@ -5,11 +5,13 @@ import io
 
 import pypdf
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 
 from openedx_microcred import api
 from openedx_microcred.artifacts.badge import BAKING_KEYWORD, baked_credential
 from openedx_microcred.demo.cohort import sample_program_xmls
+from openedx_microcred.conf import setting
 from openedx_microcred.models import Credential
 from openedx_microcred.testutils import send_certificate, send_passing, utc
 
@@ -250,3 +252,11 @@ def test_pages_allow_only_their_own_inlined_style_and_script(client, learner):
     assert "default-src 'none'" in policy and "'unsafe-inline'" not in policy
     assert "script-src 'sha256-" in policy and "style-src 'sha256-" in policy
     assert "<script src" not in response.content.decode()
+
+
+@pytest.mark.parametrize("value", [["https://apps.example.com/dashboard"], ["apps.example.com"],
+                                   "https://apps.example.com"])
+def test_frame_ancestors_must_be_origins(settings, value):
+    settings.MICROCRED_FRAME_ANCESTORS = value
+    with pytest.raises(ImproperlyConfigured, match="MICROCRED_FRAME_ANCESTORS"):
+        setting("MICROCRED_FRAME_ANCESTORS")
