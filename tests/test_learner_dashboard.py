@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from openedx_microcred import api
 from openedx_microcred.artifacts.badge import BAKING_KEYWORD, baked_credential
-from openedx_microcred.demo.cohort import sample_program_xmls
 from openedx_microcred.conf import setting
+from openedx_microcred.demo.cohort import sample_program_xmls
 from openedx_microcred.models import Credential
 from openedx_microcred.testutils import send_certificate, send_passing, utc
 
