@@ -347,7 +347,8 @@ def host():
 
 
 def test_the_widget_in_a_learner_dashboard_slot(browser, site, mei, host, settings):
-    for language, viewport in (("en", DESKTOP), ("zh-hans", PHONE)):
+    for language, viewport in (("en", DESKTOP), ("en", PHONE), ("zh-hans", DESKTOP),
+                               ("zh-hans", PHONE)):
         host_url = host(f"{site}/microcred/widget/?lang={language}")
         settings.MICROCRED_FRAME_ANCESTORS = [host_url.rstrip("/")]
         context = signed_in(browser, site, mei, viewport=viewport)
