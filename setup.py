@@ -38,6 +38,8 @@ setup(
     entry_points={
         "lms.djangoapp": ["openedx_microcred = openedx_microcred.apps:MicrocredConfig"],
         "cms.djangoapp": ["openedx_microcred = openedx_microcred.apps:MicrocredConfig"],
+        # the LMS loads course tabs by type name (CourseTabPluginManager)
+        "openedx.course_tab": ["microcred = openedx_microcred.course_tab:MicrocredCourseTab"],
     },
     classifiers=[
         "Framework :: Django",

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from . import (
     catalog,
+    certificates,
     completions,
     delivery,
     encryption,
@@ -30,6 +31,7 @@ from . import (
     eventtime,
     evidence,
     issuers,
+    learners,
     notifications,
     platform,
     programs,
@@ -39,7 +41,8 @@ from . import (
     tasks,
     verification,
 )
-from .authoring import drafts, learners, review, roles
+from .authoring import drafts, review, roles
+from .authoring import learners as programme_learners  # a programme's learners, for its team
 from .authoring.errors import (
     CourseAccessDenied,
     OrgAccessDenied,
@@ -55,6 +58,7 @@ from .definitions import (
     json_schema,
     serialize_program,
 )
+from .learners import LearnerCredentialData, LearnerProgrammeData
 from .models import (
     Credential,
     Program,
@@ -147,6 +151,18 @@ __all__ = [
     "import_definitions",
     "grant_org_role",
     "revoke_org_role",
+    # the learner's own programmes and credentials (``learners``)
+    "LearnerProgrammeData",
+    "LearnerCredentialData",
+    "get_learner_programmes",
+    "get_learner_programme",
+    "get_course_programmes",
+    "course_in_programme",
+    "get_learner_credentials",
+    "get_learner_credential",
+    "get_certificate_pdf",
+    "get_badge_image",
+    "get_lms_root_url",
     "PublicProgramData",
     "RequirementNodeData",
     "get_public_programs",
@@ -624,8 +640,8 @@ def _requirement(path: str, node: rules.Node) -> RequirementData:
 
 AUTHOR = platform.AUTHOR
 VIEWER = platform.VIEWER
-LEARNER_CSV_HEADER = learners.CSV_HEADER
-LearnerRowData = learners.LearnerRow
+LEARNER_CSV_HEADER = programme_learners.CSV_HEADER
+LearnerRowData = programme_learners.LearnerRow
 
 
 @dataclass(frozen=True)
@@ -896,12 +912,13 @@ def learner_page(*, program_id: str):
     """``(rows, to_data)``: the programme's progress rows (a queryset to paginate) and the
     function turning a page of them into ``LearnerRowData``. Raises ``ProgramNotFound``."""
     program = drafts.get_program(program_id)
-    return learners.progress_rows(program), lambda page: learners.learner_rows(program, page)
+    return (programme_learners.progress_rows(program),
+            lambda page: programme_learners.learner_rows(program, page))
 
 
 def iter_learners(*, program_id: str):
     """Every ``LearnerRowData`` of the programme, streamed in batches (for CSV export)."""
-    return learners.iter_learner_rows(drafts.get_program(program_id))
+    return programme_learners.iter_learner_rows(drafts.get_program(program_id))
 
 
 def search_courses(*, user, query: str = "", limit: int = 20) -> list[CourseData]:
@@ -1032,3 +1049,62 @@ def _job_data(job: PublishJob) -> PublishJobData:
         status=job.status, learners_total=job.learners_total, learners_done=job.learners_done,
         issued=job.issued, revoked=job.revoked, error=job.error, created=job.created,
         started_at=job.started_at, finished_at=job.finished_at)
+
+
+# --- The learner's own programmes and credentials ----------------------------------------------
+
+def get_learner_programmes(*, user_id: int) -> list[LearnerProgrammeData]:
+    """Every programme the learner has started, with the requirement tree and its states."""
+    return learners.learner_programmes(user_id=user_id)
+
+
+def get_learner_programme(*, user_id: int, program_id: str) -> LearnerProgrammeData:
+    """One published programme as the learner sees it. Raises ``ProgramNotFound``."""
+    return learners.learner_programme(user_id=user_id, program_id=program_id)
+
+
+def get_course_programmes(*, user_id: int, course_key: str) -> list[LearnerProgrammeData]:
+    """The published programmes ``course_key`` counts towards, with the learner's progress."""
+    return learners.course_programmes(user_id=user_id, course_key=course_key)
+
+
+def course_in_programme(course_key: str) -> bool:
+    """Whether ``course_key`` belongs to a published programme (the course tab shows then)."""
+    return learners.course_in_programme(course_key)
+
+
+def get_learner_credentials(*, user_id: int) -> list[LearnerCredentialData]:
+    """Every credential the learner holds or held, newest first, with its URLs."""
+    return learners.learner_credentials(user_id=user_id)
+
+
+def get_learner_credential(*, user_id: int, credential_uuid: UUID | str) -> LearnerCredentialData:
+    """One of the learner's credentials. Raises ``CredentialNotFound`` (also for someone
+    else's: whether it exists is not disclosed)."""
+    try:
+        return learners.learner_credential(user_id=user_id, credential_uuid=credential_uuid)
+    except LookupError as error:
+        raise CredentialNotFound(credential_uuid) from error
+
+
+def get_certificate_pdf(*, user_id: int, credential_uuid: UUID | str) -> bytes:
+    """The PDF certificate of the learner's credential, in the active language. Raises
+    ``CredentialNotFound`` (not found, not theirs, or revoked)."""
+    try:
+        return certificates.certificate_pdf(user_id=user_id, credential_uuid=credential_uuid)
+    except LookupError as error:
+        raise CredentialNotFound(credential_uuid) from error
+
+
+def get_badge_image(*, user_id: int, credential_uuid: UUID | str) -> bytes:
+    """The PNG badge with the signed credential baked in. Raises ``CredentialNotFound``
+    (not found, not theirs, or revoked)."""
+    try:
+        return certificates.badge_png(user_id=user_id, credential_uuid=credential_uuid)
+    except LookupError as error:
+        raise CredentialNotFound(credential_uuid) from error
+
+
+def get_lms_root_url() -> str:
+    """The LMS root URL (empty when unknown)."""
+    return platform.get_lms_root_url()

@@ -89,6 +89,11 @@ _VALIDATORS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "MICROCRED_STANDALONE_PREFERENCE_MODEL": (
         lambda v: isinstance(v, str) and (v == "" or v.count(".") == 1),
         'an "app_label.Model" name, or ""'),
+    "MICROCRED_FRAME_ANCESTORS": (
+        lambda v: isinstance(v, (list, tuple)) and all(
+            isinstance(o, str) and o.startswith(("https://", "http://")) and o.count("/") == 2
+            for o in v),
+        'a list of origins such as "https://apps.example.com" (no path)'),
 }
 
 

@@ -1,12 +1,19 @@
 """URLs the LMS and Studio mount at their root (DESIGN §5; stable: others rely on them)."""
 from django.urls import include, path, re_path
 
-from . import programme_pages, views
+from . import learner_views, programme_pages, views
 
 app_name = "openedx_microcred"
 
 urlpatterns = [
-    path("microcred/", views.learner_dashboard, name="learner-dashboard"),
+    path("microcred/", learner_views.learner_page, name="learner-dashboard"),
+    path("microcred/widget/", learner_views.widget, name="learner-widget"),
+    path("microcred/courses/<str:course_key>/", learner_views.course_page,
+         name="course-programmes"),
+    path("microcred/credentials/<uuid:credential_uuid>/certificate.pdf",
+         learner_views.certificate_pdf, name="certificate-pdf"),
+    path("microcred/credentials/<uuid:credential_uuid>/badge.png", learner_views.badge_image,
+         name="badge-image"),
     path("microcred/credentials/<uuid:credential_uuid>.jsonld", views.credential_document,
          name="credential-document"),
     path("microcred/credentials/<uuid:credential_uuid>/clr.jsonld", views.clr_document,

@@ -1,8 +1,8 @@
 """
 Server-rendered pages and the public credential documents (DESIGN §5).
 
-Views call ``api`` only. Every view states who may see it: the learner page needs a login and
-shows the signed-in learner's own data; the documents and the verification page are public by
+Views call ``api`` only. Every view states who may see it (the learner's own pages are in
+``learner_views``); the documents and the verification page are public by
 design (they carry no email or username: the recipient is a salted hash).
 """
 import base64
@@ -14,7 +14,6 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -34,15 +33,6 @@ DID_JSON = "application/did+json"
 # Signed documents never change once issued; status lists change on every revocation.
 IMMUTABLE = "public, max-age=86400, immutable"
 SHORT = "public, max-age=60, must-revalidate"
-
-
-@login_required
-def learner_dashboard(request):
-    """The signed-in learner's programmes with progress, and their credentials (their own only)."""
-    return render(request, "openedx_microcred/learner_dashboard.html", {
-        "progress": api.get_progress(user_id=request.user.pk),
-        "credentials": api.get_credentials(user_id=request.user.pk),
-    })
 
 
 @require_GET

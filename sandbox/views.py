@@ -11,6 +11,8 @@ PAGES = [
      "/microcred/"),
     ("Learner dashboard widget", "the compact page for the learner dashboard's sidebar slot",
      "/microcred/widget/"),
+    ("Course tab page", "what the \"Micro-credentials\" course tab opens, for one demo course",
+     "/microcred/courses/course-v1:HarvardX+CSCI-E3+2025/"),
     ("Public programme pages", "published programmes, no login", "/microcred/programmes/"),
     ("REST API schema", "OpenAPI 3 of /api/microcred/v1/", "/api/microcred/v1/schema/"),
     ("Admin", "programmes, credentials, deliveries, emails (a superuser: createsuperuser)",

@@ -16,7 +16,7 @@ from ..conf import setting
 __all__ = ["get_user_display_name", "get_user_email", "get_users_contact", "get_lms_root_url",
            "backend", "AUTHOR", "VIEWER", "org_role", "can_write_course", "CourseSummary",
            "search_courses", "course_exists", "api_authentication_classes", "known_orgs",
-           "get_user_language", "send_learner_email", "LearnerEmail"]
+           "get_user_language", "send_learner_email", "LearnerEmail", "course_tab_base"]
 
 AUTHOR = "author"
 VIEWER = "viewer"
@@ -130,3 +130,10 @@ def send_learner_email(message: LearnerEmail) -> None:
     """Send ``message`` through the platform's mail machinery (edx-ace in the LMS, Django's mail
     backend standalone). Raises whatever the transport raises when sending fails."""
     backend().send_learner_email(message)
+
+
+def course_tab_base() -> type:
+    """The base class of the plugin's course tab: edx-platform's ``EnrolledTab`` inside the LMS
+    (shown to enrolled learners and course staff), a stand-in with the same interface elsewhere.
+    """
+    return backend().course_tab_base()

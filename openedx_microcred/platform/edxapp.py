@@ -161,3 +161,10 @@ def send_learner_email(message) -> None:
     )
     ace_message.headers.update(message.headers)  # ACE's Django email channel sends them
     ace.send(ace_message)
+
+
+def course_tab_base() -> type:
+    """edx-platform's ``EnrolledTab``: enabled for enrolled learners and course staff."""
+    from lms.djangoapps.courseware.tabs import EnrolledTab  # pylint: disable=import-error
+
+    return EnrolledTab

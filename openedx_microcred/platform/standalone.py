@@ -134,6 +134,8 @@ def api_authentication_classes() -> list[type]:
     )
 
     return [JwtAuthentication, SessionAuthenticationAllowInactiveUser]
+
+
 HTML_DOCUMENT = ('<!DOCTYPE html><html><head><meta charset="utf-8">'
                  '<meta name="viewport" content="width=device-width, initial-scale=1"></head>'
                  '<body style="margin:0">{body}</body></html>')
@@ -159,3 +161,39 @@ def send_learner_email(message) -> None:
         from_email=message.from_email or None, to=[message.to], headers=dict(message.headers))
     email.attach_alternative(HTML_DOCUMENT.format(body=message.html), "text/html")
     email.send(fail_silently=False)
+
+
+class StandaloneCourseTab:
+    """What the LMS's ``CourseTab`` offers a tab plugin (``xmodule.tabs``): built from a
+    ``tab_dict``; ``link_func(course, reverse_func)`` reverses ``view_name`` with the course id.
+    Enabled for any signed-in user (the sandbox has no enrolments)."""
+
+    type = ""
+    title: str | None = None
+    priority: int | None = None
+    view_name: str | None = None
+    is_dynamic = False
+    is_hideable = False
+    is_default = True
+
+    def __init__(self, tab_dict: dict):
+        self.tab_dict = tab_dict
+        self.name = tab_dict.get("name", self.title)
+        self.tab_id = tab_dict.get("tab_id", self.type)
+
+    @property
+    def link_func(self):
+        """``link(course, reverse_func)`` → the tab's URL for ``course``."""
+        view_name = self.view_name
+        return self.tab_dict.get("link_func", lambda course, reverse_func: reverse_func(
+            view_name, args=[str(course.id)]))
+
+    @classmethod
+    def is_enabled(cls, course, user=None) -> bool:
+        """Whether to show the tab: a signed-in user."""
+        return bool(user is not None and user.is_authenticated)
+
+
+def course_tab_base() -> type:
+    """The stand-in for edx-platform's ``EnrolledTab``."""
+    return StandaloneCourseTab

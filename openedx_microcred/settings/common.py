@@ -117,6 +117,12 @@ DEFAULTS = {
     #   An earlier event time is refused (the event is recorded as a rejected event): trusted,
     #   it would be the completion date and fall outside every completion window.
     "MICROCRED_EVENT_TIME_FLOOR": "2012-01-01",
+    # .. setting_name: MICROCRED_FRAME_ANCESTORS
+    # .. setting_default: []
+    # .. setting_description: Origins (``https://apps.example.com``) that may show the learner
+    #   widget ``/microcred/widget/`` in a frame, besides the LMS's own origin: the learner
+    #   dashboard MFE's origin. Every other plugin page refuses to be framed.
+    "MICROCRED_FRAME_ANCESTORS": [],
     # .. setting_name: MICROCRED_NOTIFICATIONS_ENABLED
     # .. setting_default: True
     # .. setting_description: Email learners when a credential is issued, revoked or about to

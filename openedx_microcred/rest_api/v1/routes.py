@@ -6,4 +6,5 @@ from django.urls import URLPattern, URLResolver, include, path
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("openedx_microcred.rest_api.v1.programme_urls")),
+    path("", include("openedx_microcred.rest_api.v1.learner_urls")),
 ]
