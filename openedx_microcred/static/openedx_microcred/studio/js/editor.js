@@ -1,0 +1,622 @@
+// The programme editor page: every field of the definition contract (DESIGN §3), the requirement
+// tree, live validation (the browser's checks at once, the server's validate endpoint after a
+// pause), save as draft, preview, publish, history, XML import/export, retire.
+import { h, mount, announce } from './dom.js';
+import { field, showIssues, focusField } from './fields.js';
+import { gettext, ngettext, interpolate, config, formatNumber, formatDate } from './i18n.js';
+import { ACHIEVEMENT_TYPES, emptyProgramme, checkProgramme, minimumCredits, courseHours } from './model.js';
+import { fromApi, toApi, fieldForPath } from './convert.js';
+import { TreeEditor } from './tree.js';
+import { api } from './programmes.js';
+import { ApiError } from './http.js';
+import { openDialog } from './dialog.js';
+import { renderPreview, renderDiff, statusBadge, downloadText } from './widgets.js';
+
+const settings = config();
+const app = document.getElementById('app');
+const VALIDATE_DELAY_MS = 600;
+
+const state = {
+  id: settings.programme || null,
+  def: emptyProgramme(settings.orgs && settings.orgs.length === 1 ? settings.orgs[0] : ''),
+  meta: null,
+  etag: null,
+  dirty: false,
+  editSeq: 0,
+  clientIssues: [],
+  serverIssues: [],
+  courses: new Map(),
+  timer: null,
+};
+
+// --- page ----------------------------------------------------------------------------------
+
+async function start() {
+  if (state.id) {
+    try {
+      await load();
+    } catch (error) {
+      mount(app, errorBox(error));
+      return;
+    }
+  }
+  render();
+  window.addEventListener('beforeunload', (event) => {
+    if (state.dirty) { event.preventDefault(); event.returnValue = ''; }
+  });
+}
+
+async function load() {
+  const [meta, definition] = await Promise.all([api.get(state.id), api.getDefinition(state.id)]);
+  state.meta = meta;
+  state.def = fromApi(definition.data);
+  state.etag = definition.etag;
+  state.dirty = false;
+}
+
+function render() {
+  const def = state.def;
+  const title = state.id ? (def.title || state.id) : gettext('New programme');
+  const form = h('form', { class: 'editor__main', novalidate: true, onsubmit: (event) => { event.preventDefault(); save(); } },
+    section('basics', gettext('Programme'), gettext('What the programme is called and who issues it. The id and the organisation cannot change once the programme is saved.'), basicsFields()),
+    section('description', gettext('Description for learners and employers'), gettext('Shown on the programme page and in the credential.'), descriptionFields()),
+    section('issuer', gettext('Issuer'), gettext('The awarding body named in the credential.'), issuerFields()),
+    section('framework', gettext('Recognition and framework information'), gettext('The elements the EU Council Recommendation (Annex I), the UK QAA characteristics and the Australian National Microcredentials Framework ask for. All optional.'), frameworkFields()),
+    section('completion', gettext('Completion, credits and validity'), gettext('How completion is decided, how many credits the programme carries and how long its credential stays valid.'), completionFields()),
+    h('section', { class: 'card', 'aria-labelledby': 'section-requirements' },
+      h('h2', { id: 'section-requirements' }, gettext('Requirements')),
+      h('p', { class: 'card__hint' }, gettext('Learners complete the programme when they meet every requirement at the top level. Use a group for each module; set "At least" on a group of electives.')),
+      h('div', { id: 'tree' })),
+    h('button', { type: 'submit', hidden: true, tabindex: '-1' }, gettext('Save draft')));
+
+  mount(app,
+    h('div', { class: 'page-head' },
+      h('div', {},
+        h('p', { class: 'page-head__kicker' }, state.meta ? state.meta.org : gettext('Micro-credentials')),
+        h('h1', { id: 'page-title', class: 'wrap-anywhere' }, title))),
+    h('div', { class: 'editor' }, form, h('aside', { class: 'editor__side', 'aria-label': gettext('Programme status and actions') }, statusCard(), issuesCard())));
+
+  state.tree = new TreeEditor({
+    container: document.getElementById('tree'),
+    definition: () => state.def,
+    onChange: () => changed(),
+    searchCourses: searchCourses,
+  });
+  state.tree.render();
+  check();
+}
+
+function section(key, heading, hint, fields) {
+  return h('section', { class: 'card', 'aria-labelledby': `section-${key}` },
+    h('h2', { id: `section-${key}` }, heading), h('p', { class: 'card__hint' }, hint),
+    h('div', { class: 'grid' }, fields));
+}
+
+// --- fields --------------------------------------------------------------------------------
+
+function bind(path, label, options = {}) {
+  const parts = path.split('.');
+  const holder = () => parts.slice(0, -1).reduce((object, key) => object[key], state.def);
+  const last = parts[parts.length - 1];
+  return field({
+    name: path, label, get: () => holder()[last], set: (value) => { holder()[last] = value; },
+    onInput: (name) => { changed(); if (name === 'title') updateTitle(); }, ...options,
+  });
+}
+
+function updateTitle() {
+  const heading = document.getElementById('page-title');
+  if (heading && state.id) heading.textContent = state.def.title || state.id;
+}
+
+function basicsFields() {
+  const created = Boolean(state.id);
+  const orgs = settings.orgs || [];
+  const orgOptions = [['', gettext('Choose an organisation')], ...orgs.map((org) => [org, org])];
+  if (state.def.org && !orgs.includes(state.def.org)) orgOptions.push([state.def.org, state.def.org]);
+  const languages = [['en', 'English'], ['zh-Hans', '简体中文']];
+  if (state.def.lang && !languages.some(([code]) => code === state.def.lang)) languages.push([state.def.lang, state.def.lang]);
+  return [
+    bind('title', gettext('Title'), { required: true, wide: true, hint: gettext('As learners will see it on their credential.') }),
+    bind('id', gettext('Programme id'), { required: true, attrs: { autocomplete: 'off', spellcheck: 'false', readonly: created || null, class: 'mono' },
+      hint: created ? gettext('Fixed: credentials point at it.') : gettext('Letters, digits, "-" and "_", e.g. ecnu-digital-trade.') }),
+    bind('org', gettext('Organisation'), { required: true, control: 'select', options: orgOptions, attrs: { disabled: created || null },
+      hint: created ? gettext('Fixed: credentials are signed by this organisation.') : '' }),
+    bind('lang', gettext('Language of the texts'), { control: 'select', options: languages }),
+    bind('achievement_type', gettext('Achievement type'), { control: 'select', options: ACHIEVEMENT_TYPES.map((type) => [type, type]),
+      hint: gettext('Open Badges 3.0 type; MicroCredential for a micro-programme.') }),
+  ];
+}
+
+function descriptionFields() {
+  return [
+    bind('description', gettext('Description'), { control: 'textarea', wide: true, hint: gettext('What a holder of this credential can do.') }),
+    listEditor('outcomes', gettext('Learning outcomes'), gettext('Add a learning outcome'), gettext('Learning outcome %(number)s')),
+    listEditor('audiences', gettext('Intended audience'), gettext('Add an audience'), gettext('Audience %(number)s')),
+    bind('field_of_study', gettext('Field of study'), { wide: true }),
+  ];
+}
+
+function issuerFields() {
+  return [
+    bind('issuer.name', gettext('Issuer name'), { wide: true }),
+    bind('issuer.url', gettext('Issuer web address'), { type: 'url', attrs: { inputmode: 'url', placeholder: 'https://' } }),
+    bind('issuer.country', gettext('Country code'), { attrs: { maxlength: 2, autocomplete: 'off', class: 'mono' }, hint: gettext('ISO 3166, e.g. CN.') }),
+  ];
+}
+
+function frameworkFields() {
+  return [
+    bind('level.framework', gettext('Level framework'), { hint: gettext('e.g. EQF, AQF, FHEQ, CQF.') }),
+    bind('level.value', gettext('Level'), { hint: gettext('e.g. 6.') }),
+    bind('participation', gettext('Form of participation'), { control: 'select', options: [['', gettext('Not stated')], ['online', gettext('Online')], ['onsite', gettext('On site')], ['blended', gettext('Blended')]] }),
+    bind('workload_hours', gettext('Workload (hours)'), { attrs: { inputmode: 'decimal', autocomplete: 'off' }, hint: workloadHint() }),
+    bind('assessment', gettext('Type of assessment'), { control: 'textarea', wide: true }),
+    bind('quality_assurance', gettext('Quality assurance'), { control: 'textarea', wide: true }),
+    bind('duration', gettext('Duration'), { hint: gettext('e.g. 1 semester.') }),
+    bind('fee', gettext('Fee'), {}),
+    bind('pathway', gettext('Stackability and pathways'), { control: 'textarea', wide: true, hint: gettext('What this credential counts towards.') }),
+  ];
+}
+
+function workloadHint() {
+  const hours = courseHours(state.def.requirements);
+  return hours === '' ? gettext('Empty: the sum of the course hours.')
+    : interpolate(gettext('Empty: the sum of the course hours (%(hours)s).'), { hours: formatNumber(hours) });
+}
+
+function completionFields() {
+  return [
+    bind('completion', gettext('Completion basis'), { control: 'select', options: [['passing', gettext('A passing grade in each course')], ['certificate', gettext('An earned certificate in each course')]] }),
+    bind('credits', gettext('Programme credits'), { attrs: { inputmode: 'decimal', autocomplete: 'off' }, hint: creditsHint() }),
+    bind('window_from', gettext('Completions count from'), { type: 'date', hint: gettext('Optional: earlier completions do not count.') }),
+    bind('window_until', gettext('Completions count until'), { type: 'date', hint: gettext('Optional, inclusive.') }),
+    bind('valid_months', gettext('Credential valid for (months)'), { attrs: { inputmode: 'numeric', autocomplete: 'off' }, hint: gettext('Empty: it never expires.') }),
+  ];
+}
+
+function creditsHint() {
+  const least = state.def.requirements.children.length ? minimumCredits(state.def.requirements) : null;
+  return least === null ? gettext('Empty: the least total that completes the requirements.')
+    : interpolate(gettext('Empty: the least total that completes the requirements (%(credits)s).'), { credits: formatNumber(least) });
+}
+
+function refreshHints() {
+  for (const [name, text] of [['credits', creditsHint()], ['workload_hours', workloadHint()]]) {
+    const hint = app.querySelector(`[data-field="${name}"] .hint`);
+    if (hint) hint.textContent = text;
+  }
+}
+
+/** A repeatable text field (outcomes, audiences): add, edit, remove rows. */
+function listEditor(name, label, addLabel, itemLabel) {
+  const wrapper = h('fieldset', { class: 'field field--wide' }, h('legend', { class: 'label' }, label));
+  const rows = h('div', {});
+  const draw = (focusIndex = null) => {
+    mount(rows, state.def[name].map((value, index) => {
+      const row = field({
+        name: `${name}.${index}`, label: interpolate(itemLabel, { number: index + 1 }), control: 'textarea',
+        get: () => state.def[name][index], set: (text) => { state.def[name][index] = text; }, onInput: () => changed(),
+        attrs: { rows: 2 },
+      });
+      row.classList.add('list-editor__item');
+      row.append(h('button', { type: 'button', class: 'btn btn--link btn--small', onclick: () => {
+        state.def[name].splice(index, 1);
+        draw(Math.min(index, state.def[name].length - 1));
+        changed();
+      } }, interpolate(gettext('Remove %(item)s'), { item: interpolate(itemLabel, { number: index + 1 }) })));
+      return row;
+    }));
+    if (focusIndex !== null && focusIndex >= 0) {
+      const target = rows.querySelectorAll('textarea')[focusIndex];
+      if (target) target.focus();
+    } else if (focusIndex !== null) {
+      addButton.focus();
+    }
+    showAllIssues();
+  };
+  const addButton = h('button', { type: 'button', class: 'btn btn--outline btn--small', onclick: () => {
+    state.def[name].push('');
+    draw(state.def[name].length - 1);
+    changed();
+  } }, `+ ${addLabel}`);
+  draw();
+  wrapper.append(rows, addButton);
+  return wrapper;
+}
+
+// --- status and actions --------------------------------------------------------------------
+
+function statusCard() {
+  const meta = state.meta;
+  const card = h('section', { class: 'card', id: 'status-card', 'aria-labelledby': 'status-heading' });
+  const status = meta ? meta.status : 'new';
+  const numbers = meta ? h('dl', { class: 'summary-numbers' },
+    h('div', {}, h('dt', {}, gettext('Published version')), h('dd', {}, meta.published_version ?? '—')),
+    h('div', {}, h('dt', {}, gettext('Draft')), h('dd', {}, meta.has_draft ? gettext('Yes') : gettext('No'))),
+    h('div', {}, h('dt', {}, gettext('Learners')), h('dd', {}, formatNumber(meta.learners ?? 0))),
+    h('div', {}, h('dt', {}, gettext('Credentials')), h('dd', {}, formatNumber(meta.credentials ?? 0)))) : null;
+  const button = (name, label, onClick, kind = 'outline', extra = {}) => h('button', {
+    type: 'button', class: `btn btn--${kind}`, 'data-action': name, onclick: onClick, ...extra,
+  }, label);
+  const actions = [
+    button('save', gettext('Save draft'), () => save(), 'primary'),
+    state.id ? button('preview', gettext('Preview'), () => preview()) : null,
+    state.id && meta && meta.status !== 'retired' ? button('publish', gettext('Publish…'), () => publish()) : null,
+    state.id ? button('history', gettext('Version history'), () => history()) : null,
+    state.id ? button('export', gettext('Export XML'), () => exportXml()) : null,
+    button('import', gettext('Import XML…'), () => importXml()),
+    state.id && meta && meta.status === 'published' ? button('retire', gettext('Retire…'), () => retire(), 'danger') : null,
+    state.id && meta && !meta.published_version ? button('delete', gettext('Delete draft…'), () => removeDraft(), 'danger') : null,
+  ];
+  mount(card,
+    h('h2', { id: 'status-heading' }, gettext('Status')),
+    h('div', { class: 'status-line' }, statusBadge(status)),
+    numbers,
+    h('div', { class: 'actions' }, actions),
+    h('p', { class: 'savestate', id: 'savestate', role: 'status' }, saveStateText()),
+    meta && meta.publish_task ? publishProgress(meta.publish_task) : null);
+  return card;
+}
+
+function saveStateText() {
+  if (!state.id) return gettext('Not saved yet.');
+  return state.dirty ? gettext('Unsaved changes.') : gettext('All changes saved as a draft.');
+}
+
+function refreshStatus() {
+  const old = document.getElementById('status-card');
+  if (old) old.replaceWith(statusCard());
+}
+
+function publishProgress(task) {
+  if (!task) return null;
+  const done = task.done ?? task.processed ?? 0;
+  const total = task.total ?? 0;
+  return h('div', { class: 'alert alert--info', role: 'status', id: 'publish-progress' },
+    task.state === 'done' || task.finished
+      ? interpolate(gettext('Learners evaluated: %(done)s. Newly complete: %(complete)s.'), { done: formatNumber(done), complete: formatNumber(task.newly_complete ?? 0) })
+      : [interpolate(gettext('Evaluating learners: %(done)s of %(total)s.'), { done: formatNumber(done), total: formatNumber(total) }),
+        h('progress', { max: total || 1, value: done, 'aria-label': gettext('Learners evaluated') })]);
+}
+
+function issuesCard() {
+  return h('section', { class: 'card', 'aria-labelledby': 'issues-heading' },
+    h('h2', { id: 'issues-heading' }, gettext('Checks')),
+    h('div', { id: 'issues', 'aria-live': 'polite' }));
+}
+
+// --- validation ------------------------------------------------------------------------------
+
+function changed() {
+  state.dirty = true;
+  state.editSeq += 1;
+  const savestate = document.getElementById('savestate');
+  if (savestate) savestate.textContent = saveStateText();
+  refreshHints();
+  check();
+}
+
+function check() {
+  state.clientIssues = checkProgramme(state.def, { courses: state.courses.size ? state.courses : null });
+  showAllIssues();
+  window.clearTimeout(state.timer);
+  state.timer = window.setTimeout(serverCheck, VALIDATE_DELAY_MS);
+}
+
+async function serverCheck() {
+  if (!state.id) return; // the validate endpoint checks a saved programme's draft
+  const seq = state.editSeq;
+  try {
+    const result = await api.validate(state.id, toApi(state.def));
+    if (seq !== state.editSeq) return; // the author has typed since: a newer check follows
+    state.serverIssues = issuesFromResult(result);
+  } catch (error) {
+    if (seq !== state.editSeq) return;
+    state.serverIssues = error instanceof ApiError && error.status === 400 ? issuesFromErrors(error.errors, 'error') : [];
+  }
+  showAllIssues();
+}
+
+function issuesFromErrors(errors, level) {
+  return (errors || []).map((item) => ({
+    field: fieldForPath(item.path), level: item.level || level, message: item.message,
+    line: item.line, server: true,
+  }));
+}
+
+function issuesFromResult(result) {
+  if (!result) return [];
+  return [...issuesFromErrors(result.errors, 'error'), ...issuesFromErrors(result.warnings, 'warning')];
+}
+
+function allIssues() {
+  const seen = new Set();
+  const out = [];
+  for (const issue of [...state.clientIssues, ...state.serverIssues]) {
+    const key = `${issue.field}|${issue.message}`;
+    if (seen.has(key)) continue;
+    // the browser already explains this field's error: skip the server's wording of the same
+    if (issue.server && issue.level === 'error' && state.clientIssues.some((c) => c.field === issue.field && c.level === 'error')) continue;
+    seen.add(key);
+    out.push(issue);
+  }
+  return out;
+}
+
+function showAllIssues() {
+  const issues = allIssues();
+  showIssues(app, issues);
+  const box = document.getElementById('issues');
+  if (!box) return;
+  const errors = issues.filter((issue) => issue.level === 'error');
+  const warnings = issues.filter((issue) => issue.level === 'warning');
+  const summary = !issues.length ? h('p', { class: 'alert alert--success' }, gettext('No problems found.'))
+    : h('p', {}, [
+      errors.length ? interpolate(ngettext('%(count)s error to fix', '%(count)s errors to fix', errors.length), { count: errors.length }) : null,
+      errors.length && warnings.length ? ' · ' : null,
+      warnings.length ? interpolate(ngettext('%(count)s warning', '%(count)s warnings', warnings.length), { count: warnings.length }) : null,
+    ]);
+  mount(box, summary, issues.length ? h('ul', { class: 'issues' }, issues.map((issue) => h('li', { class: `issue--${issue.level}` },
+    h('span', { class: 'visually-hidden' }, issue.level === 'error' ? gettext('Error:') : gettext('Warning:')), ' ',
+    h('button', { type: 'button', onclick: () => focusField(app, issue.field) || focusField(app, issue.field.split('/')[0]) },
+      issue.line ? interpolate(gettext('Line %(line)s: %(message)s'), { line: issue.line, message: issue.message }) : issue.message)))) : null);
+}
+
+async function searchCourses(query) {
+  const courses = await api.courses(query);
+  const normalised = courses.map((course) => ({ key: course.key || course.course_key || course.id, title: course.title || course.display_name || '' }));
+  for (const course of normalised) state.courses.set(course.key, course);
+  return normalised;
+}
+
+// --- actions -------------------------------------------------------------------------------
+
+async function save() {
+  state.clientIssues = checkProgramme(state.def);
+  showAllIssues();
+  const blocking = state.clientIssues.filter((issue) => issue.level === 'error' && ['id', 'org', 'title'].includes(issue.field));
+  if (blocking.length) {
+    focusField(app, blocking[0].field);
+    announce(gettext('Fill in the title, the id and the organisation before saving.'));
+    return false;
+  }
+  const savestate = document.getElementById('savestate');
+  if (savestate) savestate.textContent = gettext('Saving…');
+  try {
+    if (!state.id) {
+      await api.create(toApi(state.def));
+      state.id = state.def.id.trim();
+      window.history.replaceState({}, '', `${settings.studio}programmes/${encodeURIComponent(state.id)}/`);
+    } else {
+      const result = await api.saveDefinition(state.id, toApi(state.def), state.etag);
+      state.etag = result.etag || state.etag;
+    }
+    const seq = state.editSeq;
+    await load();
+    state.serverIssues = [];
+    if (seq === state.editSeq) render();
+    announce(gettext('Draft saved.'));
+    return true;
+  } catch (error) {
+    if (savestate) savestate.textContent = saveStateText();
+    saveFailed(error);
+    return false;
+  }
+}
+
+function saveFailed(error) {
+  if (error instanceof ApiError && error.status === 400 && error.errors.length) {
+    state.serverIssues = issuesFromErrors(error.errors, 'error');
+    showAllIssues();
+    const first = state.serverIssues[0];
+    if (first && !focusField(app, first.field)) document.getElementById('issues').focus();
+    announce(interpolate(gettext('Not saved: %(message)s'), { message: first ? first.message : error.detail }));
+  } else if (error instanceof ApiError && (error.status === 409 || error.status === 412)) {
+    openDialog({
+      title: gettext('Someone else changed this draft'),
+      body: h('p', {}, gettext('Another author saved this draft after you opened it. Load their version to see it (your unsaved changes are lost), or copy your changes first.')),
+      actions: [{ label: gettext('Load the latest draft'), kind: 'primary', onClick: async (close) => { await load(); render(); close(); } }],
+    });
+  } else {
+    openDialog({ title: gettext('Not saved'), body: errorBox(error) });
+  }
+}
+
+async function ensureSaved() {
+  if (!state.dirty) return true;
+  return save();
+}
+
+async function preview() {
+  if (!(await ensureSaved())) return;
+  try {
+    const data = await api.preview(state.id);
+    await openDialog({ title: gettext('Preview'), body: renderPreview(data), wide: true });
+  } catch (error) {
+    openDialog({ title: gettext('Preview'), body: errorBox(error) });
+  }
+}
+
+async function publish() {
+  if (!(await ensureSaved())) return;
+  const errors = allIssues().filter((issue) => issue.level === 'error');
+  if (errors.length) {
+    openDialog({ title: gettext('Fix the errors first'), body: h('p', {}, interpolate(ngettext('%(count)s error must be fixed before publishing.', '%(count)s errors must be fixed before publishing.', errors.length), { count: errors.length })) });
+    return;
+  }
+  let summary;
+  try {
+    summary = await api.preview(state.id);
+  } catch (error) {
+    openDialog({ title: gettext('Publish'), body: errorBox(error) });
+    return;
+  }
+  const body = h('div', {}, publishSummary(summary));
+  await openDialog({
+    title: interpolate(gettext('Publish “%(title)s”'), { title: state.def.title }),
+    body,
+    actions: [{
+      label: gettext('Publish'), kind: 'primary', name: 'confirm-publish',
+      onClick: async (close) => {
+        try {
+          const result = await api.publish(state.id, state.etag);
+          close(true);
+          await load();
+          render();
+          if (result && result.task) state.meta.publish_task = result.task;
+          refreshStatus();
+          announce(gettext('Published.'));
+          pollPublish();
+        } catch (error) {
+          body.prepend(errorBox(error));
+        }
+      },
+    }],
+  });
+}
+
+function publishSummary(data) {
+  const changes = data.changes || data.diff || null;
+  const newly = data.newly_complete ?? data.learners_newly_complete ?? null;
+  const version = data.version ?? ((state.meta?.published_version || 0) + 1);
+  return [
+    h('p', {}, interpolate(gettext('This creates version %(version)s. Published versions never change; learners who earned an earlier version keep their credential.'), { version })),
+    newly === null ? null : h('p', { class: 'alert alert--info', id: 'publish-newly-complete' },
+      interpolate(ngettext('%(count)s learner has already completed it and will receive the credential.', '%(count)s learners have already completed it and will receive the credential.', newly), { count: formatNumber(newly) })),
+    changes ? h('div', {}, h('h3', {}, gettext('What changes')), renderDiff(changes)) : null,
+  ];
+}
+
+async function pollPublish() {
+  for (let i = 0; i < 120; i += 1) {
+    const task = state.meta && state.meta.publish_task;
+    if (!task || task.state === 'done' || task.finished) return;
+    await new Promise((resolve) => { window.setTimeout(resolve, 1000); });
+    try {
+      state.meta = await api.get(state.id);
+      refreshStatus();
+    } catch { return; }
+  }
+}
+
+async function history() {
+  let versions;
+  try {
+    versions = await api.versions(state.id);
+  } catch (error) {
+    openDialog({ title: gettext('Version history'), body: errorBox(error) });
+    return;
+  }
+  const diffBox = h('div', { id: 'diff-box', 'aria-live': 'polite' });
+  const showDiff = async (from, to) => {
+    try {
+      mount(diffBox, h('h3', {}, interpolate(gettext('Changes from version %(from)s to %(to)s'), { from, to })), renderDiff(await api.diff(state.id, from, to)));
+    } catch (error) {
+      mount(diffBox, errorBox(error));
+    }
+  };
+  const list = h('ul', { class: 'versions' }, versions.map((version, index) => {
+    const previous = versions[index + 1];
+    return h('li', {},
+      h('strong', {}, interpolate(gettext('Version %(number)s'), { number: version.number })),
+      statusBadge(version.status),
+      h('span', {}, formatDate(version.published_at || version.created)),
+      version.title ? h('span', {}, version.title) : null,
+      previous ? h('button', { type: 'button', class: 'btn btn--link btn--small', onclick: () => showDiff(previous.number, version.number) },
+        interpolate(gettext('Compare with version %(number)s'), { number: previous.number })) : null);
+  }));
+  await openDialog({ title: gettext('Version history'), body: [versions.length ? list : h('p', {}, gettext('No versions yet.')), diffBox], wide: true });
+}
+
+async function exportXml() {
+  try {
+    if (state.dirty && !(await save())) return;
+    const xml = await api.exportXml(state.id);
+    downloadText(`${state.id}.xml`, xml, 'application/xml');
+    announce(gettext('Exported.'));
+  } catch (error) {
+    openDialog({ title: gettext('Export XML'), body: errorBox(error) });
+  }
+}
+
+async function importXml() {
+  const fileId = 'import-file';
+  const textId = 'import-text';
+  const textarea = h('textarea', { id: textId, rows: 12, class: 'mono', spellcheck: 'false' });
+  const fileInput = h('input', { id: fileId, type: 'file', accept: '.xml,application/xml,text/xml', onchange: async () => {
+    const file = fileInput.files[0];
+    if (file) textarea.value = await file.text();
+  } });
+  const errors = h('div', { 'aria-live': 'polite' });
+  await openDialog({
+    title: gettext('Import XML'),
+    body: [
+      h('p', {}, state.id ? gettext('The XML replaces this programme\'s draft. Nothing is published until you publish it.')
+        : gettext('Creates a new programme as a draft. Nothing is published until you publish it.')),
+      h('div', { class: 'field' }, h('label', { for: fileId }, gettext('XML file')), fileInput),
+      h('div', { class: 'field' }, h('label', { for: textId }, gettext('Or paste the XML')), textarea),
+      errors,
+    ],
+    actions: [{
+      label: gettext('Import as draft'), kind: 'primary', name: 'confirm-import',
+      onClick: async (close) => {
+        try {
+          if (state.id) {
+            await api.importXml(state.id, textarea.value, state.etag);
+          } else {
+            const created = await api.createFromXml(textarea.value);
+            state.id = created.data.id || created.data.program_id;
+            window.history.replaceState({}, '', `${settings.studio}programmes/${encodeURIComponent(state.id)}/`);
+          }
+          close(true);
+          await load();
+          render();
+          announce(gettext('Imported as a draft.'));
+        } catch (error) {
+          mount(errors, errorBox(error));
+        }
+      },
+    }],
+    wide: true,
+  });
+}
+
+async function retire() {
+  await openDialog({
+    title: interpolate(gettext('Retire “%(title)s”?'), { title: state.def.title }),
+    body: h('p', {}, gettext('A retired programme issues no new credentials. Credentials already issued stay valid. This cannot be undone.')),
+    actions: [{ label: gettext('Retire'), kind: 'danger', name: 'confirm-retire', onClick: async (close) => {
+      await api.retire(state.id);
+      close(true);
+      await load();
+      render();
+      announce(gettext('Retired.'));
+    } }],
+  });
+}
+
+async function removeDraft() {
+  await openDialog({
+    title: interpolate(gettext('Delete “%(title)s”?'), { title: state.def.title || state.id }),
+    body: h('p', {}, gettext('The draft has never been published: deleting it removes it for good.')),
+    actions: [{ label: gettext('Delete'), kind: 'danger', name: 'confirm-delete', onClick: async (close) => {
+      await api.remove(state.id);
+      state.dirty = false;
+      close(true);
+      window.location.assign(settings.studio);
+    } }],
+  });
+}
+
+function errorBox(error) {
+  const list = error instanceof ApiError && error.errors.length
+    ? h('ul', {}, error.errors.map((item) => h('li', {}, item.line ? interpolate(gettext('Line %(line)s: %(message)s'), { line: item.line, message: item.message }) : item.message)))
+    : null;
+  let message = error instanceof ApiError ? error.detail : gettext('Something went wrong. Try again.');
+  if (error instanceof ApiError && error.status === 403) message = gettext('You do not have permission to do this.');
+  if (error instanceof ApiError && error.status === 404) message = gettext('This programme does not exist, or you cannot see it.');
+  return h('div', { class: 'alert alert--danger', role: 'alert' }, message, list);
+}
+
+start();
