@@ -1,5 +1,5 @@
 """URLs the LMS and Studio mount at their root (DESIGN §5; stable: others rely on them)."""
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 
 from . import views
 
@@ -17,4 +17,5 @@ urlpatterns = [
             name="did-document"),
     # <str:…>, not <uuid:…>: a malformed id gets the page's own friendly 404
     path("microcred/verify/<str:credential_uuid>/", views.verify_page, name="verify"),
+    path("api/microcred/v1/", include("openedx_microcred.rest_api.v1.urls")),
 ]

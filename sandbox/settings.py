@@ -16,6 +16,8 @@ from pathlib import Path
 
 from edx_django_utils.plugins import add_plugins, get_plugin_apps
 
+from .jwt import jwt_keys
+
 PROJECT_TYPE = os.environ.get("MICROCRED_PROJECT_TYPE", "lms.djangoapp")
 BASE_DIR = Path(__file__).resolve().parent
 DEBUG = os.environ.get("MICROCRED_DEBUG", "1") == "1"
@@ -41,6 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "rest_framework",
     "sandbox",
 ] + get_plugin_apps(PROJECT_TYPE)
 
@@ -85,6 +88,22 @@ else:
     }}
 
 # Celery: eager in-process unless a broker is configured.
+# REST API authentication as in the LMS: JWTs signed with the LMS's asymmetric key (header or the
+# cookie the MFEs send) and the session. edx-drf-extensions accepts a JWT with ANY signature when
+# JWT_PUBLIC_SIGNING_JWK_SET is empty, so the sandbox always has one: a key pair made per process
+# unless MICROCRED_JWT_PRIVATE_JWK gives one (a JSON JWK with its private part).
+JWT_AUTH = {
+    "JWT_ISSUERS": [{"ISSUER": f"{LMS_ROOT_URL}/oauth2", "AUDIENCE": "sandbox",
+                     "SECRET_KEY": None}],
+    "JWT_ALGORITHM": "RS512",
+    "JWT_SIGNING_ALGORITHM": "RS512",
+    "JWT_VERIFY_EXPIRATION": True,
+    "JWT_AUTH_COOKIE": "edx-jwt-cookie",
+    "JWT_AUTH_HEADER_PREFIX": "JWT",
+    "JWT_DECODE_HANDLER": "edx_rest_framework_extensions.auth.jwt.decoder.jwt_decode_handler",
+    **jwt_keys(os.environ.get("MICROCRED_JWT_PRIVATE_JWK")),
+}
+
 CELERY_BROKER_URL = os.environ.get("MICROCRED_BROKER_URL", "memory://")
 CELERY_TASK_ALWAYS_EAGER = "MICROCRED_BROKER_URL" not in os.environ
 CELERY_TASK_EAGER_PROPAGATES = True

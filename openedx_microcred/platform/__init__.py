@@ -13,7 +13,7 @@ from types import ModuleType
 from ..conf import setting
 
 __all__ = ["get_user_display_name", "get_user_email", "get_users_contact", "get_lms_root_url",
-           "backend"]
+           "api_authentication_classes", "backend"]
 
 
 def backend() -> ModuleType:
@@ -39,3 +39,8 @@ def get_users_contact(user_ids) -> dict[int, tuple[str, str]]:
 def get_lms_root_url() -> str:
     """The LMS root URL, e.g. ``https://lms.example.com`` (empty when unknown)."""
     return backend().get_lms_root_url()
+
+
+def api_authentication_classes() -> tuple[type, ...]:
+    """The DRF authentication classes of every REST endpoint, in order (OPENEDX.md "REST APIs")."""
+    return tuple(backend().api_authentication_classes())

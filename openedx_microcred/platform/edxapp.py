@@ -38,3 +38,17 @@ def get_users_contact(user_ids: set[int]) -> dict[int, tuple[str, str]]:
 def get_lms_root_url() -> str:
     """The LMS root URL from the platform's settings."""
     return str(getattr(settings, "LMS_ROOT_URL", ""))
+
+
+def api_authentication_classes() -> list[type]:
+    """What edx-platform's own APIs accept: JWT, the LMS's OAuth2 bearer tokens, the session."""
+    from edx_rest_framework_extensions.auth.jwt.authentication import JwtAuthentication
+    from edx_rest_framework_extensions.auth.session.authentication import (
+        SessionAuthenticationAllowInactiveUser,
+    )
+    from openedx.core.lib.api.authentication import (  # pylint: disable=import-error
+        BearerAuthenticationAllowInactiveUser,
+    )
+
+    return [JwtAuthentication, BearerAuthenticationAllowInactiveUser,
+            SessionAuthenticationAllowInactiveUser]

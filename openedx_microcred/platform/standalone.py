@@ -29,3 +29,13 @@ def get_users_contact(user_ids: set[int]) -> dict[int, tuple[str, str]]:
 def get_lms_root_url() -> str:
     """``settings.LMS_ROOT_URL`` when configured."""
     return getattr(settings, "LMS_ROOT_URL", "")
+
+
+def api_authentication_classes() -> list[type]:
+    """edx-drf-extensions' JWT (header or cookie) and session authentication."""
+    from edx_rest_framework_extensions.auth.jwt.authentication import JwtAuthentication
+    from edx_rest_framework_extensions.auth.session.authentication import (
+        SessionAuthenticationAllowInactiveUser,
+    )
+
+    return [JwtAuthentication, SessionAuthenticationAllowInactiveUser]

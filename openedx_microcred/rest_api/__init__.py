@@ -1,0 +1,1 @@
+"""The plugin's REST API (``/api/microcred/…``), versioned by URL prefix."""

@@ -1,0 +1,7 @@
+"""
+The endpoints of REST API v1 (relative to ``/api/microcred/v1/``): the URLs the OpenAPI schema
+describes. Each area adds its own ``path(…)`` lines or ``include(…)`` of its URL module here.
+"""
+from django.urls import URLPattern, URLResolver
+
+urlpatterns: list[URLPattern | URLResolver] = []
