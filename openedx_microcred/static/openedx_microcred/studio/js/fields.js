@@ -33,7 +33,7 @@ export function field({ name, label, hint = '', control = 'input', type = 'text'
   input.dataset.describedBy = hintId || '';
   if (hintId) input.setAttribute('aria-describedby', hintId);
   return h('div', { class: `field${wide ? ' field--wide' : ''}`, dataset: { field: name } },
-    h('label', { for: id }, label, required ? h('span', { 'aria-hidden': 'true' }, ' *') : null),
+    h('label', { for: id, class: required ? 'required' : null }, label),
     input,
     hint ? h('span', { class: 'hint', id: hintId }, hint) : null,
     h('div', { id: msgId, class: 'field__msgs' }));

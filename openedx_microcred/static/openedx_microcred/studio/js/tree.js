@@ -254,7 +254,7 @@ export class TreeEditor {
     });
     input.addEventListener('blur', () => window.setTimeout(close, 100));
     return h('div', { class: 'field field--wide', dataset: { field: `requirements:${path}/key` } },
-      h('label', { for: id }, gettext('Course'), h('span', { 'aria-hidden': 'true' }, ' *')),
+      h('label', { for: id, class: 'required' }, gettext('Course')),
       h('div', { class: 'picker' }, input, list),
       h('span', { class: 'hint', id: hintId }, gettext('Type a course name, number or key and choose from the list (arrow keys, Enter).')),
       h('div', { class: 'field__msgs', id: `${id}-msg` }));
