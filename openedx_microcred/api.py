@@ -29,17 +29,25 @@ from . import (
     tasks,
     verification,
 )
+from .authoring import drafts, learners, review
+from .authoring.errors import (
+    CourseAccessDenied,
+    ProgramExists,
+    ProgramStateError,
+    StaleRevision,
+)
 from .credentials.achievement import completed_courses
-from .definitions import ProgramDefinitionError
+from .definitions import Problem, ProgramDefinitionError, definition_to_json, serialize_program
 from .models import (
     Credential,
     Program,
     ProgramProgress,
+    PublishJob,
     RegistryConnection,
     RegistryProgramMapping,
     StatusList,
 )
-from .programs import ProgramNotFound
+from .programs import ProgramNotFound, ProgramRetired
 
 __all__ = [
     "ProgramDefinitionError",
@@ -66,6 +74,48 @@ __all__ = [
     "rotate_issuer_key",
     "RegistryConfigurationError",
     "configure_registry",
+    # authoring (course teams)
+    "Problem",
+    "StaleRevision",
+    "ProgramStateError",
+    "ProgramExists",
+    "ProgramRetired",
+    "CourseAccessDenied",
+    "AUTHOR",
+    "VIEWER",
+    "ProgramData",
+    "VersionData",
+    "DefinitionData",
+    "PublishJobData",
+    "ReviewData",
+    "PreviewData",
+    "DiffData",
+    "PublishSummaryData",
+    "LearnerRowData",
+    "CourseData",
+    "get_org_role",
+    "can_write_course",
+    "list_programs",
+    "get_program",
+    "create_program",
+    "save_draft",
+    "patch_program",
+    "publish_program",
+    "retire_program",
+    "delete_program",
+    "get_definition",
+    "list_versions",
+    "validate_definition",
+    "preview_program",
+    "diff_versions",
+    "get_publish_summary",
+    "get_publish_job",
+    "list_publish_jobs",
+    "learner_page",
+    "iter_learners",
+    "LEARNER_CSV_HEADER",
+    "search_courses",
+    "get_credential_program",
 ]
 
 
@@ -375,3 +425,342 @@ def _requirement(path: str, node: rules.Node) -> RequirementData:
     if isinstance(node, rules.ProgramLeaf):
         return RequirementData(path, "program", node.ref, node.title)
     return RequirementData(path, "external", node.id, node.title)
+
+
+# ------------------------------------------------------------------- authoring (course teams)
+
+AUTHOR = platform.AUTHOR
+VIEWER = platform.VIEWER
+LEARNER_CSV_HEADER = learners.CSV_HEADER
+LearnerRowData = learners.LearnerRow
+
+
+@dataclass(frozen=True)
+class ProgramData:
+    """A programme as its course team lists it. ``revision`` is what writes must send back
+    (``If-Match``); ``status`` is draft (never published), published or retired."""
+
+    program_id: str
+    org: str
+    title: str
+    status: str
+    revision: int
+    published_version: int | None
+    draft_version: int | None
+    created: datetime
+    retired_at: datetime | None
+    learners: int
+    credentials: int
+
+
+@dataclass(frozen=True)
+class VersionData:
+    """One version of a programme definition."""
+
+    number: int
+    status: str  # "draft" or "published"
+    title: str
+    credits: Decimal
+    created: datetime
+    updated: datetime
+    published_at: datetime | None
+    created_by: str
+    published_by: str
+
+
+@dataclass(frozen=True)
+class DefinitionData:
+    """A programme's definition as an author edits it: the draft, else the published version."""
+
+    program_id: str
+    revision: int
+    version: int
+    status: str
+    xml: str
+    json: dict
+
+
+@dataclass(frozen=True)
+class PublishJobData:
+    """The evaluation a publication started, with its progress."""
+
+    id: int
+    program_id: str
+    version: int
+    status: str  # "pending", "running", "done" or "failed"
+    learners_total: int
+    learners_done: int
+    issued: int
+    revoked: int
+    error: str
+    created: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ReviewData:
+    """A dry run: ``valid`` when there are no ``errors``; ``warnings`` never block."""
+
+    valid: bool
+    errors: tuple[Problem, ...]
+    warnings: tuple[Problem, ...]
+
+
+@dataclass(frozen=True)
+class PreviewData:
+    """The learner-facing requirement text (Markdown) and the credential as it would be issued
+    (unsigned, with a sample recipient)."""
+
+    program_id: str
+    version: int
+    narrative: str
+    credential: dict
+
+
+DiffData = review.Diff
+
+
+@dataclass(frozen=True)
+class PublishSummaryData:
+    """What publishing the draft changes, and how many learners it would newly complete."""
+
+    diff: review.Diff
+    learners: int
+    newly_complete: int
+
+
+@dataclass(frozen=True)
+class CourseData:
+    """A course run for the course picker."""
+
+    course_key: str
+    title: str
+    org: str
+
+
+def get_org_role(*, user, org: str) -> str | None:
+    """``AUTHOR``, ``VIEWER`` or None: what ``user`` may do with ``org``'s programmes."""
+    return platform.org_role(user, org)
+
+
+def can_write_course(*, user, course_key: str) -> bool:
+    """Whether ``user`` has Studio write access to ``course_key``."""
+    return platform.can_write_course(user, course_key)
+
+
+def list_programs(*, user, org: str | None = None, status: str | None = None,
+                  course: str | None = None) -> list[ProgramData]:
+    """The programmes of the orgs ``user`` may read, by id; filtered by ``org``, ``status``
+    (draft / published / retired) and ``course`` (a course run key its definition names)."""
+    rows = Program.objects.select_related("published_version").order_by("program_id")
+    if org:
+        rows = rows.filter(org=org)
+    orgs = {name: get_org_role(user=user, org=name)
+            for name in set(rows.values_list("org", flat=True))}
+    found = [row for row in rows if orgs.get(row.org)]
+    if status:
+        found = [row for row in found if row.status == status]
+    if course:
+        found = [row for row in found if _names_course(row, course)]
+    return [_program_data(row) for row in found]
+
+
+def get_program(*, program_id: str) -> ProgramData:
+    """One programme. Raises ``ProgramNotFound``."""
+    return _program_data(drafts.get_program(program_id))
+
+
+def create_program(*, user, xml: bytes | str | None = None, data: dict | None = None,
+                   ) -> ProgramData:
+    """Create a programme as a draft from its XML or JSON definition.
+
+    Raises ``ProgramDefinitionError``, ``ProgramExists``, ``CourseAccessDenied``.
+    """
+    parsed = drafts.parse_source(xml=xml, data=data)
+    drafts.create_program(parsed, user=user)
+    return get_program(program_id=parsed.definition.id)
+
+
+def save_draft(*, program_id: str, user, xml: bytes | str | None = None,
+               data: dict | None = None, expected_revision: int | None = None) -> ProgramData:
+    """Replace the programme's draft with an XML or JSON definition.
+
+    Raises ``ProgramNotFound``, ``ProgramDefinitionError``, ``StaleRevision``,
+    ``ProgramRetired``, ``CourseAccessDenied``.
+    """
+    parsed = drafts.parse_source(xml=xml, data=data)
+    drafts.save_draft(program_id, parsed, user=user, expected_revision=expected_revision)
+    return get_program(program_id=program_id)
+
+
+def patch_program(*, program_id: str, user, changes: dict,
+                  expected_revision: int | None = None) -> ProgramData:
+    """Change top-level members of the draft's JSON form; raises as ``save_draft`` and
+    ``ProgramStateError``."""
+    drafts.patch_draft(program_id, changes, user=user, expected_revision=expected_revision)
+    return get_program(program_id=program_id)
+
+
+def publish_program(*, program_id: str, user=None,
+                    expected_revision: int | None = None) -> PublishJobData:
+    """Publish the draft; learners with completions in its courses are evaluated by a task
+    whose progress ``get_publish_job`` reports. Raises ``ProgramNotFound``, ``StaleRevision``,
+    ``ProgramStateError``."""
+    return _job_data(drafts.publish(program_id, user=user, expected_revision=expected_revision))
+
+
+def retire_program(*, program_id: str, expected_revision: int | None = None) -> ProgramData:
+    """Retire a published programme (no new credentials; issued ones stay valid)."""
+    return _program_data(drafts.retire(program_id, expected_revision=expected_revision))
+
+
+def delete_program(*, program_id: str, expected_revision: int | None = None) -> None:
+    """Delete a never-published programme. Raises ``ProgramStateError`` once published."""
+    drafts.delete(program_id, expected_revision=expected_revision)
+
+
+def get_definition(*, program_id: str, version: int | None = None) -> DefinitionData:
+    """The definition an author edits (draft, else published), or version ``version``.
+
+    Raises ``ProgramNotFound``.
+    """
+    program = drafts.get_program(program_id)
+    rows = program.versions.order_by("-number")
+    row = (rows.filter(number=version) if version is not None else rows).first()
+    if row is None:
+        raise ProgramNotFound(program_id if version is None else f"{program_id} v{version}")
+    definition = programs.definition_for(row.pk)
+    return DefinitionData(program_id=program_id, revision=program.revision, version=row.number,
+                          status=row.status, xml=serialize_program(definition),
+                          json=definition_to_json(definition))
+
+
+def list_versions(*, program_id: str) -> list[VersionData]:
+    """Every version, newest first. Raises ``ProgramNotFound``."""
+    program = drafts.get_program(program_id)
+    rows = program.versions.select_related("created_by", "published_by").order_by("-number")
+    return [VersionData(number=row.number, status=row.status, title=row.title,
+                        credits=row.credits, created=row.created, updated=row.updated,
+                        published_at=row.published_at,
+                        created_by=row.created_by.get_username() if row.created_by else "",
+                        published_by=row.published_by.get_username() if row.published_by else "")
+            for row in rows]
+
+
+def validate_definition(*, xml: bytes | str | None = None, data: dict | None = None,
+                        program_id: str | None = None) -> ReviewData:
+    """Dry run: every error and warning of an XML or JSON definition, or of the programme's
+    current draft when neither is given. Writes nothing."""
+    if xml is None and data is None:
+        xml = get_definition(program_id=program_id or "").xml
+    result = review.review(xml=xml, data=data)
+    return ReviewData(valid=not result.errors, errors=result.errors, warnings=result.warnings)
+
+
+def preview_program(*, program_id: str, version: int | None = None) -> PreviewData:
+    """The requirement text and the unsigned credential of the draft (or ``version``)."""
+    current = get_definition(program_id=program_id, version=version)
+    program = drafts.get_program(program_id)
+    row = program.versions.get(number=current.version)
+    shown = review.preview(programs.definition_for(row.pk), version=row.number)
+    return PreviewData(program_id=program_id, version=row.number, narrative=shown.narrative,
+                       credential=shown.credential)
+
+
+def diff_versions(*, program_id: str, from_version: int | None,
+                  to_version: int | None) -> review.Diff:
+    """The changes between two version numbers (None: nothing). Raises ``ProgramNotFound``."""
+    return review.diff(drafts.get_program(program_id), from_version, to_version)
+
+
+def get_publish_summary(*, program_id: str) -> PublishSummaryData:
+    """What publishing the draft would change and how many learners it would newly complete.
+    Raises ``ProgramNotFound`` (also when there is no draft)."""
+    summary = review.publish_summary(drafts.get_program(program_id))
+    return PublishSummaryData(diff=summary.diff, learners=summary.learners,
+                              newly_complete=summary.newly_complete)
+
+
+def get_publish_job(*, program_id: str, job_id: int) -> PublishJobData:
+    """One publish job of the programme. Raises ``ProgramNotFound``."""
+    job = PublishJob.objects.select_related("program", "version").filter(
+        pk=job_id, program__program_id=program_id).first()
+    if job is None:
+        raise ProgramNotFound(f"{program_id} job {job_id}")
+    return _job_data(job)
+
+
+def list_publish_jobs(*, program_id: str) -> list[PublishJobData]:
+    """The programme's publish jobs, newest first."""
+    program = drafts.get_program(program_id)
+    return [_job_data(job) for job in program.publish_jobs.select_related("program", "version")
+            .order_by("-created", "-pk")]
+
+
+def learner_page(*, program_id: str):
+    """``(rows, to_data)``: the programme's progress rows (a queryset to paginate) and the
+    function turning a page of them into ``LearnerRowData``. Raises ``ProgramNotFound``."""
+    program = drafts.get_program(program_id)
+    return learners.progress_rows(program), lambda page: learners.learner_rows(program, page)
+
+
+def iter_learners(*, program_id: str):
+    """Every ``LearnerRowData`` of the programme, streamed in batches (for CSV export)."""
+    return learners.iter_learner_rows(drafts.get_program(program_id))
+
+
+def search_courses(*, user, query: str = "", limit: int = 20) -> list[CourseData]:
+    """Course runs for the picker: of the orgs the user may author (all for global staff)."""
+    found = platform.search_courses(query, limit=max(limit * 5, 100))
+    allowed: dict[str, bool] = {}
+    result = []
+    for course in found:
+        if course.org not in allowed:
+            allowed[course.org] = get_org_role(user=user, org=course.org) == AUTHOR
+        if allowed[course.org]:
+            result.append(CourseData(course.course_key, course.title, course.org))
+    return result[:limit]
+
+
+def get_credential_program(credential_uuid: UUID | str) -> tuple[str, str]:
+    """``(programme id, org)`` of a credential. Raises ``CredentialNotFound``."""
+    credential = _credential(credential_uuid)
+    return credential.program.program_id, credential.program.org
+
+
+def _program_data(program: Program) -> ProgramData:
+    latest = program.versions.order_by("-number").values_list("number", "status").first()
+    published = program.published_version
+    return ProgramData(
+        program_id=program.program_id, org=program.org,
+        title=(latest and program.versions.get(number=latest[0]).title) or program.program_id,
+        status=program.status, revision=program.revision,
+        published_version=published.number if published else None,
+        draft_version=latest[0] if latest and latest[1] == "draft" else None,
+        created=program.created, retired_at=program.retired_at,
+        learners=ProgramProgress.objects.filter(program=program).count(),
+        credentials=Credential.objects.filter(program=program).count())
+
+
+def _names_course(program: Program, course_key: str) -> bool:
+    """Whether the programme's current definition counts ``course_key`` (this run, or any run
+    of the course under ``runs="any"``)."""
+    version = program.versions.order_by("-number").values_list("pk", flat=True).first()
+    if version is None:
+        return False
+    body = course_key.split(":", 1)[-1].split("+")
+    org_number = (body[0], body[1]) if len(body) >= 3 else None
+    for leaf in rules.iter_leaves(programs.definition_for(version).requirements):
+        if isinstance(leaf, rules.CourseLeaf) and (leaf.key == course_key or (
+                leaf.runs == rules.RUNS_ANY and (leaf.org, leaf.number) == org_number)):
+            return True
+    return False
+
+
+def _job_data(job: PublishJob) -> PublishJobData:
+    return PublishJobData(
+        id=job.pk, program_id=job.program.program_id, version=job.version.number,
+        status=job.status, learners_total=job.learners_total, learners_done=job.learners_done,
+        issued=job.issued, revoked=job.revoked, error=job.error, created=job.created,
+        started_at=job.started_at, finished_at=job.finished_at)

@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from django.db import OperationalError
 from django.db.models import Q
+from django.utils import timezone
 
 from . import evaluation, programs
 from .conf import setting
@@ -22,6 +24,7 @@ from .models import (
     ExternalAchievement,
     Program,
     ProgramLeafIndex,
+    PublishJob,
 )
 
 
@@ -45,17 +48,27 @@ def count_learners(program_id: str | None = None, *, after: int = 0) -> int:
 
 
 def run_backfill(program_id: str | None = None, *, batch_size: int | None = None,
-                 restart: bool = False,
-                 on_batch: Callable[[int], None] | None = None) -> BackfillResult:
+                 restart: bool = False, checkpoint: str | None = None,
+                 on_batch: Callable[[int, BackfillResult], None] | None = None,
+                 ) -> BackfillResult:
     """Re-evaluate learners in batches, resuming after the checkpoint unless ``restart``.
 
-    ``on_batch(n)`` is called after each committed batch of ``n`` learners. Raises
-    ``ProgramNotFound`` for an unknown ``program_id``.
+    ``on_batch(n, result)`` is called after each committed batch of ``n`` learners with the
+    counts so far. ``checkpoint`` names the checkpoint row (default: ``checkpoint_name``).
+    Raises ``ProgramNotFound`` for an unknown ``program_id``.
     """
     if program_id and not Program.objects.filter(program_id=program_id).exists():
         raise programs.ProgramNotFound(program_id)
     batch_size = batch_size or setting("MICROCRED_BACKFILL_BATCH_SIZE")
-    checkpoint, _ = BackfillCheckpoint.objects.get_or_create(name=checkpoint_name(program_id))
+    checkpoint_row, _ = BackfillCheckpoint.objects.get_or_create(
+        name=checkpoint or checkpoint_name(program_id))
+    result = _run_batches(program_id, checkpoint_row, batch_size, restart, on_batch)
+    checkpoint_row.delete()  # finished: the next run starts from the beginning
+    return result
+
+
+def _run_batches(program_id: str | None, checkpoint: BackfillCheckpoint, batch_size: int,
+                 restart: bool, on_batch) -> BackfillResult:
     if restart:
         checkpoint.last_user_id = 0
         checkpoint.save(update_fields=["last_user_id", "updated"])
@@ -70,9 +83,44 @@ def run_backfill(program_id: str | None = None, *, batch_size: int | None = None
         checkpoint.last_user_id = batch[-1]
         checkpoint.save(update_fields=["last_user_id", "updated"])
         if on_batch:
-            on_batch(len(batch))
-    checkpoint.delete()  # finished: the next run starts from the beginning
+            on_batch(len(batch), result)
     return result
+
+
+def run_publish_job(job_id: int) -> None:
+    """Evaluate the learners a publication concerns, recording progress on ``PublishJob``.
+
+    Idempotent: a finished job is left alone; a job interrupted mid-way resumes after its last
+    checkpoint (its counts then cover the resumed part and what was recorded before).
+    """
+    job = PublishJob.objects.select_related("program").filter(pk=job_id).first()
+    if job is None or job.status in (PublishJob.DONE, PublishJob.FAILED):
+        return
+    program_id = job.program.program_id
+    name = f"publish:{job_id}"
+    after = (BackfillCheckpoint.objects.filter(name=name)
+             .values_list("last_user_id", flat=True).first() or 0)
+    base = (job.learners_done, job.issued, job.revoked) if after else (0, 0, 0)
+    PublishJob.objects.filter(pk=job_id).update(
+        status=PublishJob.RUNNING, started_at=job.started_at or timezone.now(),
+        learners_total=base[0] + count_learners(program_id, after=after))
+
+    def progress(count: int, result: BackfillResult) -> None:
+        PublishJob.objects.filter(pk=job_id).update(
+            learners_done=base[0] + result.learners, issued=base[1] + result.issued,
+            revoked=base[2] + result.revoked)
+
+    try:
+        run_backfill(program_id, checkpoint=name, on_batch=progress)
+    except OperationalError:  # transient: the task retries and resumes after the checkpoint
+        raise
+    except Exception as error:
+        PublishJob.objects.filter(pk=job_id).update(
+            status=PublishJob.FAILED, error=f"{type(error).__name__}"[:500],
+            finished_at=timezone.now())
+        raise
+    PublishJob.objects.filter(pk=job_id).update(status=PublishJob.DONE,
+                                                finished_at=timezone.now())
 
 
 def _batches(program_id: str | None, after: int, size: int) -> Iterator[list[int]]:
@@ -102,10 +150,14 @@ def _learner_ids(program_id: str | None, after: int = 0):
 def _fact_filters(program_id: str | None) -> tuple[Q, Q, Q]:
     if program_id is None:
         return Q(), Q(), Q(active=True)
+    return _filters_for(ProgramLeafIndex.objects.filter(
+        program__program_id=program_id).values_list("kind", "key"))
+
+
+def _filters_for(entries) -> tuple[Q, Q, Q]:
     nothing = Q(pk__in=[])
     completions, externals, credentials = nothing, nothing, nothing
-    for kind, key in ProgramLeafIndex.objects.filter(
-            program__program_id=program_id).values_list("kind", "key"):
+    for kind, key in entries:
         if kind == ProgramLeafIndex.COURSE:
             org, number = key.split("+", 1)
             completions |= Q(org=org, number=number)
@@ -116,3 +168,21 @@ def _fact_filters(program_id: str | None) -> tuple[Q, Q, Q]:
         else:
             credentials |= Q(program__program_id=key, active=True)
     return completions, externals, credentials
+
+
+def learners_for_definition(definition, *, batch_size: int = 1000) -> Iterator[int]:
+    """Ids of the learners with facts ``definition`` can use (as a backfill of it would visit,
+    whether or not it is published), ascending, read in batches."""
+    completions, externals, credentials = _filters_for(programs.leaf_keys(definition))
+    after = 0
+    while True:
+        parts = [
+            model.objects.filter(condition, user_id__gt=after).values_list("user_id").distinct()
+            for model, condition in ((CourseCompletion, completions),
+                                     (ExternalAchievement, externals), (Credential, credentials))
+        ]
+        batch = [row[0] for row in parts[0].union(*parts[1:]).order_by("user_id")[:batch_size]]
+        if not batch:
+            return
+        yield from batch
+        after = batch[-1]

@@ -146,7 +146,7 @@ def _candidates(*, course_key: str | None = None, external_id: str | None = None
         entries += [(ProgramLeafIndex.PROGRAM, program_id) for program_id in program_ids]
     rows = hotpath.candidates(entries)
     if program_ids and not parents:
-        rows |= set(Program.objects.filter(program_id__in=program_ids,
+        rows |= set(Program.objects.filter(program_id__in=program_ids, retired_at__isnull=True,
                                            published_version__isnull=False)
                     .values_list("pk", "program_id", "published_version_id"))
     return [_Candidate(*row) for row in sorted(rows, key=lambda r: r[1])]

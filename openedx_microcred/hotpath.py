@@ -76,13 +76,13 @@ def active_credentials(user_id: int) -> dict[str, datetime]:
 
 def candidates(entries: Sequence[tuple[str, str]]) -> set[tuple[int, str, int]]:
     """``(program pk, programme id, published version id)`` of the published programmes whose
-    leaf index holds any of the ``(kind, key)`` entries."""
+    leaf index holds any of the ``(kind, key)`` entries (retired ones issue nothing: left out)."""
     if not entries:
         return set()
     match = " OR ".join(["(li.kind = %s AND li.key = %s)"] * len(entries))
     sql = (f"SELECT p.id, p.program_id, p.published_version_id FROM {_LEAF} li "
            f"JOIN {_PROGRAM} p ON p.id = li.program_id "
-           f"WHERE p.published_version_id IS NOT NULL AND ({match})")
+           f"WHERE p.published_version_id IS NOT NULL AND p.retired_at IS NULL AND ({match})")
     return set(_rows(sql, [value for entry in entries for value in entry]))
 
 

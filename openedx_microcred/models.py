@@ -4,7 +4,10 @@ Database models.
 DO NOT put business rules here: requirement evaluation lives in ``rules`` (pure), issuance in
 ``issuance``. Models hold state and the database constraints that keep it consistent:
 
-* a published ``ProgramVersion`` is immutable (``save`` refuses to change it);
+* a published ``ProgramVersion`` is immutable (``save`` refuses to change it); a programme has
+  at most one draft, its latest version, which authors edit in place;
+* ``Program.revision`` counts the writes to a programme: authors send back the revision they
+  read (``If-Match``) and a stale one is refused, so two authors never overwrite each other;
 * at most one active credential per (learner, programme) is a UNIQUE constraint over
   ``(user, program, active)`` where ``active`` is True or NULL — NULLs never collide, and unlike a
   conditional constraint this works on MySQL/MariaDB, which has no partial indexes.
@@ -33,9 +36,25 @@ class Program(models.Model):
         help_text=_("The version learners are evaluated against."),
     )
     created = models.DateTimeField(auto_now_add=True)
+    retired_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text=_("Retired: no new credentials; those issued stay valid."))
+    revision = models.PositiveIntegerField(
+        default=1, help_text=_("Incremented by every change (optimistic concurrency)."))
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    RETIRED = "retired"
 
     def __str__(self) -> str:
         return self.program_id
+
+    @property
+    def status(self) -> str:
+        """``retired``, ``published`` (a version is live) or ``draft`` (never published)."""
+        if self.retired_at is not None:
+            return self.RETIRED
+        return self.PUBLISHED if self.published_version_id else self.DRAFT
 
 
 class ProgramVersion(models.Model):
@@ -52,7 +71,12 @@ class ProgramVersion(models.Model):
     title = models.CharField(max_length=500)
     credits = models.DecimalField(max_digits=9, decimal_places=3)
     created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         constraints = [
@@ -409,3 +433,58 @@ class BackfillCheckpoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.last_user_id}"
+
+
+class OrgRole(models.Model):
+    """A course-team role for an org's programmes, for the ``standalone`` platform backend.
+
+    Inside edx-platform (the ``edxapp`` backend) the platform's own org roles decide and these
+    rows are not read. ``author`` may create, edit, publish and retire the org's programmes and
+    revoke their credentials; ``viewer`` may read them, their learners and their history.
+    """
+
+    AUTHOR = "author"
+    VIEWER = "viewer"
+    ROLE_CHOICES = [(AUTHOR, _("Author")), (VIEWER, _("Viewer"))]
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    org = models.CharField(max_length=255, db_index=True)
+    role = models.CharField(max_length=16, choices=ROLE_CHOICES, default=AUTHOR)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "org"], name="microcred_org_role_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.role} of {self.org}"
+
+
+class PublishJob(models.Model):
+    """The evaluation that publishing starts: learners with completions in the programme's
+    courses are evaluated against the new version, with counts the author can watch."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    STATUS_CHOICES = [(PENDING, _("Pending")), (RUNNING, _("Running")), (DONE, _("Done")),
+                      (FAILED, _("Failed"))]
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="publish_jobs")
+    version = models.ForeignKey(ProgramVersion, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=16, choices=STATUS_CHOICES, default=PENDING)
+    learners_total = models.PositiveIntegerField(default=0)
+    learners_done = models.PositiveIntegerField(default=0)
+    issued = models.PositiveIntegerField(default=0)
+    revoked = models.PositiveIntegerField(default=0)
+    error = models.CharField(max_length=500, blank=True, default="")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+    created = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"publish {self.program_id} v{self.version_id} ({self.status})"

@@ -1,9 +1,12 @@
 """
 Programme catalogue: importing, publishing and exporting definitions, and finding them fast.
 
-Publishing writes a new immutable ``ProgramVersion`` and rebuilds the programme's
-``ProgramLeafIndex`` in one transaction. Parsed definitions are cached per version id for the life
-of the process: a published version never changes, so the cache never goes stale.
+Imports and edits write the programme's draft: its latest version while unpublished, edited in
+place (a new draft version is opened after the latest was published). Publishing makes the draft
+the immutable published version and rebuilds the programme's ``ProgramLeafIndex`` in one
+transaction. Parsed definitions of published versions are cached per version id for the life of
+the process: a published version never changes, so the cache never goes stale (drafts are parsed
+on each use). A programme's org never changes, and a retired programme takes no new definition.
 """
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from collections.abc import Iterable
 from graphlib import TopologicalSorter
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from . import rules
@@ -27,43 +31,82 @@ class ProgramNotFound(LookupError):
     """No programme has the given id."""
 
 
+class ProgramRetired(Exception):
+    """The programme is retired: it takes no new definition and issues nothing new."""
+
+
 def definition_for(version_id: int) -> ProgramDefinition:
-    """The parsed definition of ``ProgramVersion`` ``version_id``, cached: versions never change."""
+    """The parsed definition of ``ProgramVersion`` ``version_id`` (cached once published)."""
     definition = _DEFINITIONS.get(version_id)
     if definition is None:
-        xml = ProgramVersion.objects.values_list("definition_xml", flat=True).get(pk=version_id)
-        definition = _DEFINITIONS[version_id] = parse_program(xml)
+        xml, status = (ProgramVersion.objects.values_list("definition_xml", "status")
+                       .get(pk=version_id))
+        definition = parse_program(xml)
+        if status == ProgramVersion.PUBLISHED:
+            _DEFINITIONS[version_id] = definition
     return definition
 
 
-def import_program(xml: bytes | str, *, publish: bool = True) -> ProgramVersion:
-    """Validate ``xml`` and store it as a new version of its programme.
+def import_program(xml: bytes | str, *, publish: bool = True, user_id: int | None = None,
+                   ) -> ProgramVersion:
+    """Validate ``xml`` and store it as its programme's draft (a new programme if need be).
 
-    Returns the new version — or the current one unchanged when ``xml`` says exactly what the
-    latest version says (re-importing is idempotent). With ``publish`` the version becomes the one
-    learners are evaluated against. Raises ``ProgramDefinitionError`` (with the line) for invalid
-    XML, an unknown programme ``ref`` or a stacking cycle.
+    Returns the draft — or the latest version unchanged when ``xml`` says exactly what it says
+    (re-importing is idempotent). With ``publish`` the draft becomes the published version that
+    learners are evaluated against. Raises ``ProgramDefinitionError`` (with the line) for
+    invalid XML, an unknown programme ``ref``, a stacking cycle or another org than the
+    programme's; ``ProgramRetired`` for a retired programme.
     """
     parsed = parse_program_with_lines(xml, max_bytes=setting("MICROCRED_MAX_DEFINITION_BYTES"))
+    return save_definition(parsed, publish=publish, user_id=user_id)
+
+
+def save_definition(parsed: ParsedProgram, *, publish: bool = False,
+                    user_id: int | None = None) -> ProgramVersion:
+    """Store a parsed definition as its programme's draft; see ``import_program``."""
     definition = parsed.definition
-    _check_refs(parsed)
+    check_refs(parsed)
     with transaction.atomic():
         program, _ = Program.objects.select_for_update().get_or_create(
             program_id=definition.id, defaults={"org": definition.org})
-        latest = program.versions.order_by("-number").first()
-        if latest and definition_for(latest.pk) == definition:
-            if publish and latest.status != ProgramVersion.PUBLISHED:
-                publish_version(latest)
-            return latest
+        check_org(program, definition)
+        if program.retired_at is not None:
+            raise ProgramRetired(program.program_id)
+        version = _write_draft(program, definition, user_id)
+        if publish and version.status != ProgramVersion.PUBLISHED:
+            publish_version(version, user_id=user_id)
+        return version
+
+
+def check_org(program: Program, definition: ProgramDefinition) -> None:
+    """Refuse a definition whose org is not the programme's: credentials already issued are
+    signed by that org, and a programme moves only as an explicit operator act."""
+    if definition.org != program.org:
+        raise ProgramDefinitionError(
+            f"programme '{program.program_id}' belongs to org '{program.org}'; its org cannot "
+            f"change to '{definition.org}' (to move a programme, export it, import it under a "
+            f"new id and the new org, and retire this one)", path="/org")
+
+
+def _write_draft(program: Program, definition: ProgramDefinition,
+                 user_id: int | None) -> ProgramVersion:
+    """The programme's draft holding ``definition``, written only if something changed."""
+    latest = program.versions.order_by("-number").first()
+    if latest is not None and definition_for(latest.pk) == definition:
+        return latest
+    values = {"definition_xml": serialize_program(definition),
+              "title": definition.title[:500], "credits": definition.credits}
+    if latest is not None and latest.status == ProgramVersion.DRAFT:
+        for name, value in values.items():
+            setattr(latest, name, value)
+        latest.save()
+        version = latest
+    else:
         version = ProgramVersion.objects.create(
             program=program, number=(latest.number + 1) if latest else 1,
-            definition_xml=serialize_program(definition), title=definition.title[:500],
-            credits=definition.credits,
-        )
-        _DEFINITIONS[version.pk] = definition
-        if publish:
-            publish_version(version)
-        return version
+            created_by_id=user_id, **values)
+    Program.objects.filter(pk=program.pk).update(revision=F("revision") + 1)
+    return version
 
 
 def import_programs(xmls: Iterable[bytes | str], *, publish: bool = True) -> list[ProgramVersion]:
@@ -81,14 +124,16 @@ def import_programs(xmls: Iterable[bytes | str], *, publish: bool = True) -> lis
         return [import_program(by_id[pid][1], publish=publish) for pid in ordered]
 
 
-def publish_version(version: ProgramVersion) -> None:
+def publish_version(version: ProgramVersion, *, user_id: int | None = None) -> None:
     """Make ``version`` the published one and rebuild the programme's leaf index."""
     definition = definition_for(version.pk)
     with transaction.atomic():
         ProgramVersion.objects.filter(pk=version.pk).update(
-            status=ProgramVersion.PUBLISHED, published_at=timezone.now())
+            status=ProgramVersion.PUBLISHED, published_at=timezone.now(), published_by_id=user_id)
         version.refresh_from_db()
-        Program.objects.filter(pk=version.program_id).update(published_version=version)
+        _DEFINITIONS[version.pk] = definition
+        Program.objects.filter(pk=version.program_id).update(
+            published_version=version, revision=F("revision") + 1)
         ProgramLeafIndex.objects.filter(program_id=version.program_id).delete()
         ProgramLeafIndex.objects.bulk_create(
             [ProgramLeafIndex(program_id=version.program_id, kind=kind, key=key)
@@ -129,7 +174,7 @@ def export_program(program_id: str) -> str:
     return serialize_program(definition_for(version.pk))
 
 
-def _check_refs(parsed: ParsedProgram) -> None:
+def check_refs(parsed: ParsedProgram) -> None:
     """Unknown programme refs and stacking cycles are definition errors, named with their line."""
     definition = parsed.definition
     refs = rules.program_refs(definition.requirements)

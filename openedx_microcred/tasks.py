@@ -10,7 +10,7 @@ import logging
 from celery import shared_task
 from django.db import OperationalError
 
-from . import delivery, evaluation, outbox
+from . import backfill, delivery, evaluation, outbox
 from .conf import setting
 from .models import Delivery
 
@@ -86,3 +86,25 @@ def enqueue_evaluation(user_id: int, *, course_key: str | None = None,
             args=(user_id,), kwargs={"course_key": course_key, "external_id": external_id})
     except Exception:  # pylint: disable=broad-except
         log.exception("microcred: could not enqueue the evaluation of user %s", user_id)
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=5,
+    ignore_result=True,
+)
+def run_publish_job(job_id: int) -> None:
+    """Evaluate the learners a publication concerns (``backfill.run_publish_job``); resumable."""
+    backfill.run_publish_job(job_id)
+
+
+def enqueue_publish_job(job_id: int) -> None:
+    """Send ``run_publish_job`` to the broker (call from ``transaction.on_commit``)."""
+    try:
+        run_publish_job.apply_async(args=(job_id,))
+    except Exception:  # pylint: disable=broad-except
+        log.exception("microcred: could not enqueue publish job %s", job_id)

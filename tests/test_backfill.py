@@ -49,7 +49,7 @@ def test_backfill_resumes_after_an_interruption(learners_who_finished_before_the
     users = learners_who_finished_before_the_programme_existed
     batches = []
 
-    def interrupt(size):
+    def interrupt(size, result):
         batches.append(size)
         if len(batches) == 2:
             raise KeyboardInterrupt

@@ -10,14 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .. import rules
-from .errors import ProgramDefinitionError
+from .errors import Problem, ProgramDefinitionError
 from .lexical import format_decimal
 from .model import ProgramDefinition
 from .reader import SourceLines
 
 
 def check_definition(definition: ProgramDefinition, lines: SourceLines) -> None:
-    """Raise ``ProgramDefinitionError`` (with the offending line) for the first problem found.
+    """Raise ``ProgramDefinitionError`` (with the offending line) for the first problem found;
+    its ``problems`` list every problem ``definition_problems`` finds.
 
     Problems: a completion window without bounds or ending before it starts; a group whose
     ``min-count`` is below 1 or above its number of children, or whose ``min-credits`` is above
@@ -26,20 +27,39 @@ def check_definition(definition: ProgramDefinition, lines: SourceLines) -> None:
     twice (two leaves one fact would satisfy: the same run, or the same course under
     ``runs="any"``).
     """
-    _check_window(definition, lines)
+    problems = definition_problems(definition, lines)
+    if problems:
+        raise ProgramDefinitionError.from_problems(problems)
+
+
+def definition_problems(definition: ProgramDefinition, lines: SourceLines) -> list[Problem]:
+    """Every problem ``check_definition`` looks for, in document order (at most one per node)."""
+    problems: list[Problem] = []
+    try:
+        _check_window(definition, lines)
+    except ProgramDefinitionError as error:
+        problems.extend(error.problems)
     seen = _Seen()
     for path, node in rules.iter_nodes(definition.requirements):
-        line = lines.nodes[path]
-        if isinstance(node, rules.Group):
-            _check_group(node, line)
-        elif isinstance(node, rules.CourseLeaf):
-            _check_mode(definition, node, line)
-            seen.course(node, line)
-        elif isinstance(node, rules.ProgramLeaf):
-            _check_ref(definition, node, line)
-            seen.program(node, line)
-        else:
-            seen.external(node, line)
+        try:
+            _check_node(definition, node, lines.nodes[path], seen)
+        except ProgramDefinitionError as error:
+            problems.extend(error.problems)
+    return problems
+
+
+def _check_node(definition: ProgramDefinition, node: rules.Node, line: int,
+                seen: _Seen) -> None:
+    if isinstance(node, rules.Group):
+        _check_group(node, line)
+    elif isinstance(node, rules.CourseLeaf):
+        _check_mode(definition, node, line)
+        seen.course(node, line)
+    elif isinstance(node, rules.ProgramLeaf):
+        _check_ref(definition, node, line)
+        seen.program(node, line)
+    else:
+        seen.external(node, line)
 
 
 def _check_window(definition: ProgramDefinition, lines: SourceLines) -> None:

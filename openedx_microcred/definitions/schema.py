@@ -14,7 +14,7 @@ from typing import Any
 
 from lxml import etree
 
-from .errors import ProgramDefinitionError
+from .errors import Problem, ProgramDefinitionError
 
 XSD_NAMESPACE = "http://www.w3.org/2001/XMLSchema"
 
@@ -48,15 +48,22 @@ def element_names() -> frozenset[str]:
 
 
 def validate(root: etree._Element) -> None:
-    """Raise ``ProgramDefinitionError`` for the first schema error in the tree under ``root``."""
+    """Raise ``ProgramDefinitionError`` for the first schema error in the tree under ``root``
+    (its ``problems`` hold every schema error, in document order)."""
+    problems = schema_problems(root)
+    if problems:
+        raise ProgramDefinitionError.from_problems(problems)
+
+
+def schema_problems(root: etree._Element) -> list[Problem]:
+    """Every schema error in the tree under ``root``, with its line, in document order."""
     schema = _schema()
     with _LOCK:
         if schema.validate(root):
-            return
+            return []
         errors: Any = schema.error_log  # lxml-stubs leave _ErrorLog empty
-        error = errors[0]
-        message, line, path = error.message, error.line, error.path
-    raise ProgramDefinitionError(_rewrite(message, path), line=line)
+        found = [(error.message, error.line, error.path) for error in errors]
+    return [Problem(_rewrite(message, path), line=line) for message, line, path in found]
 
 
 def _rewrite(message: str, path: str | None) -> str:

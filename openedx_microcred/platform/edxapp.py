@@ -3,6 +3,11 @@ edx-platform backend: used inside the LMS/Studio (``MICROCRED_PLATFORM_BACKEND``
 
 Imports of platform modules happen inside the functions so that this module can be imported
 (and its absence of side effects checked) without edx-platform installed.
+
+Permissions use the platform's own checks (``common.djangoapps.student.roles`` and
+``student.auth``), never ``CourseAccessRole`` rows: since Ulmo these checks read openedx-authz
+assignments through the platform's compatibility layer, so they stay right as roles move there.
+Courses come from the platform's course overviews.
 """
 from __future__ import annotations
 
@@ -38,6 +43,71 @@ def get_users_contact(user_ids: set[int]) -> dict[int, tuple[str, str]]:
 def get_lms_root_url() -> str:
     """The LMS root URL from the platform's settings."""
     return str(getattr(settings, "LMS_ROOT_URL", ""))
+
+
+def org_role(user, org: str) -> str | None:
+    """Global staff, or org staff / org instructor of ``org``: author. Nobody is a mere viewer:
+    the platform has no org-level read-only course-team role."""
+    from common.djangoapps.student.roles import (  # pylint: disable=import-error
+        GlobalStaff,
+        OrgInstructorRole,
+        OrgStaffRole,
+    )
+
+    if GlobalStaff().has_user(user):
+        return "author"
+    if OrgStaffRole(org).has_user(user) or OrgInstructorRole(org).has_user(user):
+        return "author"
+    return None
+
+
+def can_write_course(user, course_key: str) -> bool:
+    """``student.auth.has_studio_write_access`` for the course run."""
+    from common.djangoapps.student.auth import (  # pylint: disable=import-error
+        has_studio_write_access,
+    )
+    from opaque_keys import InvalidKeyError
+    from opaque_keys.edx.keys import CourseKey
+
+    try:
+        key = CourseKey.from_string(course_key)
+    except InvalidKeyError:
+        return False
+    return bool(has_studio_write_access(user, key))
+
+
+def search_courses(query: str, *, orgs=None, limit: int = 20):
+    """Course overviews whose id or display name contains ``query``."""
+    from django.db.models import Q
+    from openedx.core.djangoapps.content.course_overviews.models import (  # pylint: disable=import-error
+        CourseOverview,
+    )
+
+    from . import CourseSummary
+
+    rows = CourseOverview.objects.all()
+    if query:
+        rows = rows.filter(Q(id__icontains=query) | Q(display_name__icontains=query))
+    if orgs is not None:
+        rows = rows.filter(org__in=list(orgs))
+    rows = rows.order_by("id").values_list("id", "display_name", "org")[:limit]
+    return [CourseSummary(course_key=str(key), title=name or "", org=org)
+            for key, name, org in rows]
+
+
+def course_exists(course_key: str) -> bool:
+    """Whether a course overview exists for the run."""
+    from opaque_keys import InvalidKeyError
+    from opaque_keys.edx.keys import CourseKey
+    from openedx.core.djangoapps.content.course_overviews.models import (  # pylint: disable=import-error
+        CourseOverview,
+    )
+
+    try:
+        key = CourseKey.from_string(course_key)
+    except InvalidKeyError:
+        return False
+    return CourseOverview.objects.filter(id=key).exists()
 
 
 def api_authentication_classes() -> list[type]:

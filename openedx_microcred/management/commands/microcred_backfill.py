@@ -31,7 +31,7 @@ class Command(BaseCommand):
                    disable=no_progress, file=self.stderr._out)
         try:
             result = backfill.run_backfill(program, batch_size=batch_size, restart=restart,
-                                           on_batch=bar.update)
+                                           on_batch=lambda count, _: bar.update(count))
         except ProgramNotFound as error:
             raise CommandError(f"unknown programme: {error}") from error
         finally:
