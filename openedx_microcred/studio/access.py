@@ -1,19 +1,39 @@
-"""Who may see which Studio page: the org permissions of the platform adapter, for pages."""
+"""Who may see which Studio page: the org roles of the platform adapter, through ``api``."""
 from __future__ import annotations
+
+from opaque_keys import InvalidKeyError
+from opaque_keys.edx.keys import CourseKey
 
 from .. import api
 
 
 def authorable_orgs(user) -> list[str]:
-    """The orgs whose programmes ``user`` may author, sorted."""
-    return sorted(api.get_authorable_orgs(user=user))
+    """The orgs in which ``user`` may create programmes, sorted.
+
+    The platform adapter answers "which role does the user have in org X", not "which orgs":
+    the candidates are the orgs of the courses the user may add (``api.search_courses`` keeps
+    only those of orgs they author) and of the programmes they can see.
+    """
+    orgs = {course.org for course in api.search_courses(user=user, query="", limit=1000)}
+    orgs |= {program.org for program in api.list_programs(user=user)}
+    return sorted(org for org in orgs if api.get_org_role(user=user, org=org) == api.AUTHOR)
 
 
-def may_view_program(user, program_id: str) -> bool:
-    """Whether ``user`` may open programme ``program_id`` (False when it does not exist)."""
-    return api.may_view_program(user=user, program_id=program_id)
+def program_role(user, program_id: str) -> str | None:
+    """``api.AUTHOR`` or ``api.VIEWER`` in the org of ``program_id``, else None (also when the
+    programme does not exist, so a refused user cannot tell the two apart)."""
+    try:
+        program = api.get_program(program_id=program_id)
+    except api.ProgramNotFound:
+        return None
+    role = api.get_org_role(user=user, org=program.org)
+    return role if role in (api.AUTHOR, api.VIEWER) else None
 
 
 def may_view_course(user, course_key: str) -> bool:
-    """Whether ``user`` may see the programmes of ``course_key``: an org role on its org."""
-    return api.may_view_course(user=user, course_key=course_key)
+    """Whether ``user`` has a role in the org of the course run ``course_key``."""
+    try:
+        org = CourseKey.from_string(course_key).org
+    except InvalidKeyError:
+        return False
+    return api.get_org_role(user=user, org=org) in (api.AUTHOR, api.VIEWER)

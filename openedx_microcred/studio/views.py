@@ -39,9 +39,11 @@ def editor(request, program_id: str | None = None):
     if program_id is None:
         if not access.authorable_orgs(request.user):
             return _refused(request)
-    elif not access.may_view_program(request.user, program_id):
+        return _page(request, "editor", {"programme": None, "role": "author"})
+    role = access.program_role(request.user, program_id)
+    if role is None:
         return _refused(request)
-    return _page(request, "editor", {"programme": program_id})
+    return _page(request, "editor", {"programme": program_id, "role": role})
 
 
 @require_safe

@@ -19,7 +19,7 @@ async function load() {
     }
     mount(app, h('ul', { class: 'card', id: 'course-programmes', style: 'list-style:none;display:grid;gap:1rem' },
       programmes.map((programme) => {
-        const id = programme.id || programme.program_id;
+        const id = programme.program_id;
         return h('li', { dataset: { programme: id } },
           h('h2', {}, h('a', { href: `${settings.studio}programmes/${encodeURIComponent(id)}/` }, programme.title || id)),
           h('p', {}, statusBadge(programme.status), ' ', h('span', { class: 'mono' }, id), ' · ', programme.org,

@@ -41,6 +41,7 @@ async function start() {
     }
   }
   render();
+  pollPublish();
   window.addEventListener('beforeunload', (event) => {
     if (state.dirty) { event.preventDefault(); event.returnValue = ''; }
   });
@@ -49,15 +50,21 @@ async function start() {
 async function load() {
   const [meta, definition] = await Promise.all([api.get(state.id), api.getDefinition(state.id)]);
   state.meta = meta;
-  state.def = fromApi(definition.data);
-  state.etag = definition.etag;
+  state.def = fromApi(definition.data.definition);
+  state.version = definition.data.version;
+  state.versionStatus = definition.data.status;
+  state.etag = definition.etag || `"${definition.data.revision}"`;
   state.dirty = false;
+  if (meta.published_version && !state.job) {
+    const jobs = await api.publishJobs(state.id).catch(() => []);
+    state.job = jobs[0] || null;
+  }
 }
 
 function render() {
   const def = state.def;
   const title = state.id ? (def.title || state.id) : gettext('New programme');
-  const form = h('form', { class: 'editor__main', novalidate: true, onsubmit: (event) => { event.preventDefault(); save(); } },
+  const form = h('form', { class: 'editor__main', novalidate: true, onsubmit: (event) => { event.preventDefault(); save(); } }, h('fieldset', { disabled: !canEdit() || null },
     section('basics', gettext('Programme'), gettext('What the programme is called and who issues it. The id and the organisation cannot change once the programme is saved.'), basicsFields()),
     section('description', gettext('Description for learners and employers'), gettext('Shown on the programme page and in the credential.'), descriptionFields()),
     section('issuer', gettext('Issuer'), gettext('The awarding body named in the credential.'), issuerFields()),
@@ -67,9 +74,10 @@ function render() {
       h('h2', { id: 'section-requirements' }, gettext('Requirements')),
       h('p', { class: 'card__hint' }, gettext('Learners complete the programme when they meet every requirement at the top level. Use a group for each module; set "At least" on a group of electives.')),
       h('div', { id: 'tree' })),
-    h('button', { type: 'submit', hidden: true, tabindex: '-1' }, gettext('Save draft')));
+    h('button', { type: 'submit', hidden: true, tabindex: '-1' }, gettext('Save draft'))));
 
   mount(app,
+    canEdit() ? null : h('p', { class: 'alert alert--info' }, gettext('You can read this programme but not change it: your role in its organisation is viewer.')),
     h('div', { class: 'page-head' },
       h('div', {},
         h('p', { class: 'page-head__kicker' }, state.meta ? state.meta.org : gettext('Micro-credentials')),
@@ -84,6 +92,10 @@ function render() {
   });
   state.tree.render();
   check();
+}
+
+function canEdit() {
+  return settings.role === 'author' && !(state.meta && state.meta.status === 'retired');
 }
 
 function section(key, heading, hint, fields) {
@@ -233,21 +245,22 @@ function statusCard() {
   const status = meta ? meta.status : 'new';
   const numbers = meta ? h('dl', { class: 'summary-numbers' },
     h('div', {}, h('dt', {}, gettext('Published version')), h('dd', {}, meta.published_version ?? '—')),
-    h('div', {}, h('dt', {}, gettext('Draft')), h('dd', {}, meta.has_draft ? gettext('Yes') : gettext('No'))),
+    h('div', {}, h('dt', {}, gettext('Draft version')), h('dd', {}, meta.draft_version ?? '—')),
     h('div', {}, h('dt', {}, gettext('Learners')), h('dd', {}, formatNumber(meta.learners ?? 0))),
     h('div', {}, h('dt', {}, gettext('Credentials')), h('dd', {}, formatNumber(meta.credentials ?? 0)))) : null;
   const button = (name, label, onClick, kind = 'outline', extra = {}) => h('button', {
     type: 'button', class: `btn btn--${kind}`, 'data-action': name, onclick: onClick, ...extra,
   }, label);
+  const edit = canEdit();
   const actions = [
-    button('save', gettext('Save draft'), () => save(), 'primary'),
+    edit ? button('save', gettext('Save draft'), () => save(), 'primary') : null,
     state.id ? button('preview', gettext('Preview'), () => preview()) : null,
-    state.id && meta && meta.status !== 'retired' ? button('publish', gettext('Publish…'), () => publish()) : null,
+    edit && state.id && meta.draft_version ? button('publish', gettext('Publish…'), () => publish()) : null,
     state.id ? button('history', gettext('Version history'), () => history()) : null,
     state.id ? button('export', gettext('Export XML'), () => exportXml()) : null,
-    button('import', gettext('Import XML…'), () => importXml()),
-    state.id && meta && meta.status === 'published' ? button('retire', gettext('Retire…'), () => retire(), 'danger') : null,
-    state.id && meta && !meta.published_version ? button('delete', gettext('Delete draft…'), () => removeDraft(), 'danger') : null,
+    edit ? button('import', gettext('Import XML…'), () => importXml()) : null,
+    edit && state.id && meta.status === 'published' ? button('retire', gettext('Retire…'), () => retire(), 'danger') : null,
+    edit && state.id && !meta.published_version ? button('delete', gettext('Delete draft…'), () => removeDraft(), 'danger') : null,
   ];
   mount(card,
     h('h2', { id: 'status-heading' }, gettext('Status')),
@@ -255,7 +268,7 @@ function statusCard() {
     numbers,
     h('div', { class: 'actions' }, actions),
     h('p', { class: 'savestate', id: 'savestate', role: 'status' }, saveStateText()),
-    meta && meta.publish_task ? publishProgress(meta.publish_task) : null);
+    state.job ? publishProgress(state.job) : null);
   return card;
 }
 
@@ -269,15 +282,15 @@ function refreshStatus() {
   if (old) old.replaceWith(statusCard());
 }
 
-function publishProgress(task) {
-  if (!task) return null;
-  const done = task.done ?? task.processed ?? 0;
-  const total = task.total ?? 0;
-  return h('div', { class: 'alert alert--info', role: 'status', id: 'publish-progress' },
-    task.state === 'done' || task.finished
-      ? interpolate(gettext('Learners evaluated: %(done)s. Newly complete: %(complete)s.'), { done: formatNumber(done), complete: formatNumber(task.newly_complete ?? 0) })
-      : [interpolate(gettext('Evaluating learners: %(done)s of %(total)s.'), { done: formatNumber(done), total: formatNumber(total) }),
-        h('progress', { max: total || 1, value: done, 'aria-label': gettext('Learners evaluated') })]);
+function publishProgress(job) {
+  const running = job.status === 'pending' || job.status === 'running';
+  const values = { version: job.version, done: formatNumber(job.learners_done), total: formatNumber(job.learners_total), issued: formatNumber(job.issued) };
+  let text;
+  if (job.status === 'failed') text = interpolate(gettext('Publishing version %(version)s failed: %(error)s'), { ...values, error: job.error });
+  else if (running) text = interpolate(gettext('Version %(version)s: evaluating learners, %(done)s of %(total)s.'), values);
+  else text = interpolate(gettext('Version %(version)s published: %(done)s learners evaluated, %(issued)s credentials issued.'), values);
+  return h('div', { class: `alert ${job.status === 'failed' ? 'alert--danger' : running ? 'alert--info' : 'alert--success'}`, id: 'publish-progress', role: 'status' },
+    text, running ? h('progress', { max: job.learners_total || 1, value: job.learners_done, 'aria-label': gettext('Learners evaluated') }) : null);
 }
 
 function issuesCard() {
@@ -365,7 +378,7 @@ function showAllIssues() {
 
 async function searchCourses(query) {
   const courses = await api.courses(query);
-  const normalised = courses.map((course) => ({ key: course.key || course.course_key || course.id, title: course.title || course.display_name || '' }));
+  const normalised = courses.map((course) => ({ key: course.course_key, title: course.title || '', org: course.org }));
   for (const course of normalised) state.courses.set(course.key, course);
   return normalised;
 }
@@ -385,12 +398,11 @@ async function save() {
   if (savestate) savestate.textContent = gettext('Saving…');
   try {
     if (!state.id) {
-      await api.create(toApi(state.def));
-      state.id = state.def.id.trim();
+      const created = await api.create(toApi(state.def));
+      state.id = created.data.program_id;
       window.history.replaceState({}, '', `${settings.studio}programmes/${encodeURIComponent(state.id)}/`);
     } else {
-      const result = await api.saveDefinition(state.id, toApi(state.def), state.etag);
-      state.etag = result.etag || state.etag;
+      await api.saveDefinition(state.id, toApi(state.def), state.etag);
     }
     const seq = state.editSeq;
     await load();
@@ -412,7 +424,7 @@ function saveFailed(error) {
     const first = state.serverIssues[0];
     if (first && !focusField(app, first.field)) document.getElementById('issues').focus();
     announce(interpolate(gettext('Not saved: %(message)s'), { message: first ? first.message : error.detail }));
-  } else if (error instanceof ApiError && (error.status === 409 || error.status === 412)) {
+  } else if (error instanceof ApiError && (error.status === 409 || error.status === 412 || error.status === 428)) {
     openDialog({
       title: gettext('Someone else changed this draft'),
       body: h('p', {}, gettext('Another author saved this draft after you opened it. Load their version to see it (your unsaved changes are lost), or copy your changes first.')),
@@ -447,26 +459,26 @@ async function publish() {
   }
   let summary;
   try {
-    summary = await api.preview(state.id);
+    summary = await api.publishSummary(state.id);
   } catch (error) {
-    openDialog({ title: gettext('Publish'), body: errorBox(error) });
+    openDialog({ title: gettext('Publish'), body: error.status === 404 ? h('p', {}, gettext('There are no draft changes to publish.')) : errorBox(error) });
     return;
   }
   const body = h('div', {}, publishSummary(summary));
   await openDialog({
     title: interpolate(gettext('Publish “%(title)s”'), { title: state.def.title }),
     body,
+    wide: true,
     actions: [{
       label: gettext('Publish'), kind: 'primary', name: 'confirm-publish',
       onClick: async (close) => {
         try {
           const result = await api.publish(state.id, state.etag);
+          state.job = result.data;
           close(true);
           await load();
           render();
-          if (result && result.task) state.meta.publish_task = result.task;
-          refreshStatus();
-          announce(gettext('Published.'));
+          announce(gettext('Published. Learners who already completed it are being evaluated.'));
           pollPublish();
         } catch (error) {
           body.prepend(errorBox(error));
@@ -476,27 +488,28 @@ async function publish() {
   });
 }
 
-function publishSummary(data) {
-  const changes = data.changes || data.diff || null;
-  const newly = data.newly_complete ?? data.learners_newly_complete ?? null;
-  const version = data.version ?? ((state.meta?.published_version || 0) + 1);
+function publishSummary(summary) {
+  const version = summary.diff.to_version;
   return [
-    h('p', {}, interpolate(gettext('This creates version %(version)s. Published versions never change; learners who earned an earlier version keep their credential.'), { version })),
-    newly === null ? null : h('p', { class: 'alert alert--info', id: 'publish-newly-complete' },
-      interpolate(ngettext('%(count)s learner has already completed it and will receive the credential.', '%(count)s learners have already completed it and will receive the credential.', newly), { count: formatNumber(newly) })),
-    changes ? h('div', {}, h('h3', {}, gettext('What changes')), renderDiff(changes)) : null,
+    h('p', {}, state.meta.published_version
+      ? interpolate(gettext('This publishes version %(version)s in place of version %(previous)s. Published versions never change; learners who earned an earlier version keep their credential.'), { version, previous: state.meta.published_version })
+      : interpolate(gettext('This publishes version %(version)s. Published versions never change: later edits make a new draft.'), { version })),
+    h('p', { class: 'alert alert--info', id: 'publish-newly-complete' },
+      interpolate(ngettext('%(learners)s learner has completions in its courses; ', '%(learners)s learners have completions in its courses; ', summary.learners), { learners: formatNumber(summary.learners) }),
+      h('strong', {}, interpolate(ngettext('%(count)s will newly complete it and receive the credential.', '%(count)s will newly complete it and receive the credential.', summary.newly_complete), { count: formatNumber(summary.newly_complete) }))),
+    h('h3', {}, gettext('What changes')),
+    renderDiff(summary.diff),
   ];
 }
 
 async function pollPublish() {
-  for (let i = 0; i < 120; i += 1) {
-    const task = state.meta && state.meta.publish_task;
-    if (!task || task.state === 'done' || task.finished) return;
+  for (let i = 0; i < 600 && state.job && (state.job.status === 'pending' || state.job.status === 'running'); i += 1) {
     await new Promise((resolve) => { window.setTimeout(resolve, 1000); });
     try {
-      state.meta = await api.get(state.id);
-      refreshStatus();
+      state.job = await api.publishJob(state.id, state.job.id);
     } catch { return; }
+    if (state.job.status === 'done') state.meta = await api.get(state.id).catch(() => state.meta);
+    refreshStatus();
   }
 }
 
@@ -566,7 +579,7 @@ async function importXml() {
             await api.importXml(state.id, textarea.value, state.etag);
           } else {
             const created = await api.createFromXml(textarea.value);
-            state.id = created.data.id || created.data.program_id;
+            state.id = created.data.program_id;
             window.history.replaceState({}, '', `${settings.studio}programmes/${encodeURIComponent(state.id)}/`);
           }
           close(true);
@@ -587,7 +600,7 @@ async function retire() {
     title: interpolate(gettext('Retire “%(title)s”?'), { title: state.def.title }),
     body: h('p', {}, gettext('A retired programme issues no new credentials. Credentials already issued stay valid. This cannot be undone.')),
     actions: [{ label: gettext('Retire'), kind: 'danger', name: 'confirm-retire', onClick: async (close) => {
-      await api.retire(state.id);
+      await api.retire(state.id, state.etag);
       close(true);
       await load();
       render();
@@ -601,7 +614,7 @@ async function removeDraft() {
     title: interpolate(gettext('Delete “%(title)s”?'), { title: state.def.title || state.id }),
     body: h('p', {}, gettext('The draft has never been published: deleting it removes it for good.')),
     actions: [{ label: gettext('Delete'), kind: 'danger', name: 'confirm-delete', onClick: async (close) => {
-      await api.remove(state.id);
+      await api.remove(state.id, state.etag);
       state.dirty = false;
       close(true);
       window.location.assign(settings.studio);

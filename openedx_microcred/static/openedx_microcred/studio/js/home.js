@@ -48,14 +48,14 @@ function table(programmes) {
         h('th', { scope: 'col', class: 'num' }, label.version), h('th', { scope: 'col', class: 'num' }, label.learners),
         h('th', { scope: 'col', class: 'num' }, label.credentials))),
       h('tbody', {}, programmes.map((programme) => {
-        const id = programme.id || programme.program_id;
+        const id = programme.program_id;
         return h('tr', { dataset: { programme: id } },
           h('td', { 'data-label': label.programme },
             h('a', { class: 'programme-title', href: `${settings.studio}programmes/${encodeURIComponent(id)}/` }, programme.title || id),
             h('span', { class: 'programme-id mono' }, id)),
           h('td', { 'data-label': label.org }, programme.org),
           h('td', { 'data-label': label.status }, statusBadge(programme.status),
-            programme.has_draft && programme.status !== 'draft' ? [' ', h('span', { class: 'badge badge--draft' }, gettext('Draft changes'))] : null),
+            programme.draft_version && programme.status !== 'draft' ? [' ', h('span', { class: 'badge badge--draft' }, gettext('Draft changes'))] : null),
           h('td', { class: 'num', 'data-label': label.version }, programme.published_version ?? '—'),
           h('td', { class: 'num', 'data-label': label.learners }, formatNumber(programme.learners ?? 0)),
           h('td', { class: 'num', 'data-label': label.credentials }, formatNumber(programme.credentials ?? 0)));

@@ -1,6 +1,7 @@
 // Pieces several pages show: status badges, the learner-facing preview, diffs, downloads.
 import { h } from './dom.js';
-import { gettext, formatNumber } from './i18n.js';
+import { gettext, interpolate, formatNumber } from './i18n.js';
+import { renderMarkdown } from './markdown.js';
 
 const STATUS = () => ({
   draft: gettext('Draft'), published: gettext('Published'), retired: gettext('Retired'), new: gettext('Not saved'),
@@ -13,13 +14,10 @@ export function statusBadge(status) {
 }
 
 /**
- * The preview endpoint's answer: the requirement text a learner reads and the credential as it
- * would be issued (unsigned). Accepts {requirements_text | narrative, credential}.
+ * The preview endpoint's answer ({narrative (Markdown), credential (unsigned OB 3.0)}): the
+ * requirement text a learner reads and the credential as it would be issued.
  */
 export function renderPreview(data) {
-  const text = data.requirements_text || data.narrative || (data.credential && data.credential.credentialSubject
-    && data.credential.credentialSubject.achievement && data.credential.credentialSubject.achievement.criteria
-    && data.credential.credentialSubject.achievement.criteria.narrative) || '';
   const credential = data.credential || {};
   const subject = credential.credentialSubject || {};
   const achievement = subject.achievement || {};
@@ -29,37 +27,51 @@ export function renderPreview(data) {
     [gettext('Type'), achievement.achievementType],
     [gettext('Issuer'), typeof issuer === 'string' ? issuer : issuer.name],
     [gettext('Credits'), achievement.creditsAvailable !== undefined ? formatNumber(achievement.creditsAvailable) : null],
-    [gettext('Valid until'), credential.validUntil ? gettext('the end of its validity period') : gettext('no expiry')],
+    [gettext('Expires'), credential.validUntil ? credential.validUntil.slice(0, 10) : gettext('Never')],
   ].filter(([, value]) => value !== null && value !== undefined && value !== '');
   return h('div', { class: 'preview' },
     h('section', { class: 'learner-preview', 'aria-labelledby': 'preview-requirements' },
       h('h3', { id: 'preview-requirements' }, gettext('What learners read')),
-      h('div', { class: 'narrative', id: 'preview-narrative' }, text || gettext('No requirement text.'))),
-    h('section', { 'aria-labelledby': 'preview-credential', style: 'margin-top:1.25rem' },
+      h('div', { class: 'narrative', id: 'preview-narrative' }, renderMarkdown(data.narrative || ''))),
+    h('section', { 'aria-labelledby': 'preview-credential', class: 'preview__credential' },
       h('h3', { id: 'preview-credential' }, gettext('The credential as it would be issued')),
       h('div', { class: 'credential-card' },
-        h('strong', {}, achievement.name || credential.name || ''),
-        achievement.description ? h('p', { style: 'margin:0.5rem 0 0' }, achievement.description) : null,
+        h('strong', { class: 'credential-card__name' }, achievement.name || credential.name || ''),
+        achievement.description ? h('p', {}, achievement.description) : null,
         h('dl', {}, facts.map(([term, value]) => [h('dt', {}, term), h('dd', {}, String(value))]))),
-      h('details', { style: 'margin-top:0.75rem' },
-        h('summary', {}, gettext('Show the credential document (JSON-LD, unsigned)')),
-        h('pre', { class: 'json', tabindex: '0' }, JSON.stringify(credential, null, 2)))));
+      h('details', {},
+        h('summary', {}, gettext('Show the credential document (JSON-LD, unsigned, sample learner)')),
+        h('pre', { class: 'json', tabindex: '0', 'aria-label': gettext('Credential document') }, JSON.stringify(credential, null, 2)))));
 }
 
-/** A diff as the API gives it: a unified-diff string, or {diff: string}, or a list of lines. */
+/**
+ * A diff as the API gives it ({unified, added_courses, removed_courses, credits_before,
+ * credits_after}): a summary in words, then the unified diff of the canonical XML.
+ */
 export function renderDiff(diff) {
-  let text = diff;
-  if (diff && typeof diff === 'object' && !Array.isArray(diff)) text = diff.diff || diff.unified || '';
-  const lines = Array.isArray(text) ? text : String(text || '').split('\n');
-  if (!lines.join('').trim()) return h('p', {}, gettext('No differences.'));
-  return h('pre', { class: 'diff', tabindex: '0', 'aria-label': gettext('Differences') }, lines.map((line) => {
-    let kind = '';
-    if (line.startsWith('+++') || line.startsWith('---')) kind = 'hunk';
-    else if (line.startsWith('+')) kind = 'add';
-    else if (line.startsWith('-')) kind = 'del';
-    else if (line.startsWith('@@')) kind = 'hunk';
-    return h('span', { class: kind }, line || ' ');
-  }));
+  const facts = [];
+  if (diff.added_courses && diff.added_courses.length) {
+    facts.push(h('li', {}, gettext('Courses added:'), ' ', h('span', { class: 'mono' }, diff.added_courses.join(', '))));
+  }
+  if (diff.removed_courses && diff.removed_courses.length) {
+    facts.push(h('li', {}, gettext('Courses removed:'), ' ', h('span', { class: 'mono' }, diff.removed_courses.join(', '))));
+  }
+  if (diff.credits_before !== diff.credits_after && diff.credits_after !== null && diff.credits_after !== undefined) {
+    facts.push(h('li', {}, diff.credits_before === null || diff.credits_before === undefined
+      ? interpolate(gettext('Credits: %(after)s.'), { after: formatNumber(diff.credits_after) })
+      : interpolate(gettext('Credits: %(before)s → %(after)s.'), { before: formatNumber(diff.credits_before), after: formatNumber(diff.credits_after) })));
+  }
+  const lines = String(diff.unified || '').split('\n');
+  const body = lines.join('').trim()
+    ? h('pre', { class: 'diff', tabindex: '0', 'aria-label': gettext('Changes to the XML definition') }, lines.map((line) => {
+      let kind = '';
+      if (line.startsWith('+++') || line.startsWith('---') || line.startsWith('@@')) kind = 'hunk';
+      else if (line.startsWith('+')) kind = 'add';
+      else if (line.startsWith('-')) kind = 'del';
+      return h('span', { class: kind }, line || ' ');
+    }))
+    : h('p', {}, gettext('No differences in the definition.'));
+  return h('div', { class: 'diff-view' }, facts.length ? h('ul', {}, facts) : null, body);
 }
 
 /** Save `text` as a file named `filename`. */
