@@ -132,4 +132,4 @@ def test_pages_are_translated(client, programmes, user_with):
     assert "微证书" in response.content.decode()
     catalog = client.get(reverse("openedx_microcred:studio-jsi18n"), HTTP_ACCEPT_LANGUAGE="zh-CN")
     assert catalog.status_code == 200
-    assert "新建项目" in catalog.content.decode()
+    assert json.dumps("新建项目") in catalog.content.decode()  # the JSON-escaped translation
