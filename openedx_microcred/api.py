@@ -6,6 +6,7 @@ instances), so callers cannot couple to the schema.
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,12 +33,19 @@ from . import (
 from .authoring import drafts, learners, review
 from .authoring.errors import (
     CourseAccessDenied,
+    OrgAccessDenied,
     ProgramExists,
     ProgramStateError,
     StaleRevision,
 )
 from .credentials.achievement import completed_courses
-from .definitions import Problem, ProgramDefinitionError, definition_to_json, serialize_program
+from .definitions import (
+    Problem,
+    ProgramDefinitionError,
+    definition_to_json,
+    json_schema,
+    serialize_program,
+)
 from .models import (
     Credential,
     Program,
@@ -81,6 +89,7 @@ __all__ = [
     "ProgramExists",
     "ProgramRetired",
     "CourseAccessDenied",
+    "OrgAccessDenied",
     "AUTHOR",
     "VIEWER",
     "ProgramData",
@@ -116,6 +125,7 @@ __all__ = [
     "LEARNER_CSV_HEADER",
     "search_courses",
     "get_credential_program",
+    "get_definition_json_schema",
 ]
 
 
@@ -727,6 +737,11 @@ def get_credential_program(credential_uuid: UUID | str) -> tuple[str, str]:
     """``(programme id, org)`` of a credential. Raises ``CredentialNotFound``."""
     credential = _credential(credential_uuid)
     return credential.program.program_id, credential.program.org
+
+
+def get_definition_json_schema() -> dict:
+    """The JSON Schema (2020-12) of the JSON form of a programme definition."""
+    return copy.deepcopy(json_schema())
 
 
 def _program_data(program: Program) -> ProgramData:

@@ -24,7 +24,13 @@ from ..definitions import (
     parse_program_with_lines,
 )
 from ..models import Program, ProgramVersion, PublishJob
-from .errors import CourseAccessDenied, ProgramExists, ProgramStateError, StaleRevision
+from .errors import (
+    CourseAccessDenied,
+    OrgAccessDenied,
+    ProgramExists,
+    ProgramStateError,
+    StaleRevision,
+)
 
 IMMUTABLE_MEMBERS = ("id", "org")
 
@@ -55,8 +61,11 @@ def current_version(program: Program) -> ProgramVersion | None:
 
 
 def create_program(parsed: ParsedProgram, *, user=None) -> ProgramVersion:
-    """Create a programme as a draft. Raises ``ProgramExists`` or ``CourseAccessDenied``."""
+    """Create a programme as a draft. Raises ``ProgramExists``, ``OrgAccessDenied`` (``user``
+    is no author of the definition's org) or ``CourseAccessDenied``."""
     definition = parsed.definition
+    if user is not None and platform.org_role(user, definition.org) != platform.AUTHOR:
+        raise OrgAccessDenied(f"you may not author programmes of org '{definition.org}'")
     with transaction.atomic():
         if Program.objects.filter(program_id=definition.id).exists():
             raise ProgramExists(f"programme '{definition.id}' exists already")

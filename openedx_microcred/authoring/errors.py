@@ -27,3 +27,7 @@ class CourseAccessDenied(PermissionError):
         self.course_keys = course_keys
         super().__init__("you need Studio write access to add these courses: "
                          + ", ".join(course_keys))
+
+
+class OrgAccessDenied(PermissionError):
+    """The user may not author this org's programmes (HTTP 403)."""

@@ -40,6 +40,7 @@ class ProgramDefinitionError(ValueError):
         self.line = line
         self.path = path
         self.problems: tuple[Problem, ...] = tuple(problems) or (Problem(message, line, path),)
+        self.errors = list(self.problems)  # what the REST error handler lists
         super().__init__(f"line {line}: {message}" if line else
                          (f"{path}: {message}" if path else message))
 

@@ -19,6 +19,12 @@ ERROR_STATUS: dict[type[Exception], int] = {
     api.ProgramNotFound: status.HTTP_404_NOT_FOUND,
     api.CredentialNotFound: status.HTTP_404_NOT_FOUND,
     api.UnknownLearner: status.HTTP_404_NOT_FOUND,
+    # authoring: a stale write or a state that forbids the action is a conflict
+    api.StaleRevision: status.HTTP_409_CONFLICT,
+    api.ProgramStateError: status.HTTP_409_CONFLICT,
+    api.ProgramRetired: status.HTTP_409_CONFLICT,
+    api.OrgAccessDenied: status.HTTP_403_FORBIDDEN,
+    api.CourseAccessDenied: status.HTTP_403_FORBIDDEN,
 }
 
 
