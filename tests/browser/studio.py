@@ -64,3 +64,9 @@ def sign_in(page, site: str, username: str, next_path: str) -> None:
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(f"{site}{next_path}")
+
+
+def shot_of(locator, name: str) -> None:
+    """A screenshot of one element (a card, a dialog), for the documentation."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    locator.screenshot(path=str(SCREENSHOTS / f"{name}.png"))

@@ -22,9 +22,11 @@ from .studio import (
     CHROMIUM,
     CHROMIUM_ARGS,
     PASSWORD,
+    SCREENSHOTS,
     assert_accessible,
     ensure_axe,
     shot,
+    shot_of,
     sign_in,
 )
 
@@ -150,6 +152,8 @@ def test_author_builds_previews_and_publishes_the_ecnu_programme(page, site, peo
     field(page, "title").fill("数字贸易与管理")
     field(page, "id").fill(PROGRAMME)
     field(page, "lang").select_option("zh-Hans")
+    for section in ("description", "issuer", "framework"):  # optional sections start folded
+        page.locator(f"#section-{section} > summary").click()
     field(page, "description").fill("掌握数字贸易的经济学基础、规则与跨境电商实务。")
     page.get_by_role("button", name="+ Add a learning outcome").click()
     field(page, "outcomes.0").fill("能够分析数字贸易政策对企业的影响")
@@ -182,6 +186,8 @@ def test_author_builds_previews_and_publishes_the_ecnu_programme(page, site, peo
     expect(field(page, "requirements:2/min_count")).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#issues")).to_contain_text("error")
     shot(page, "studio-editor-error-en")
+    shot_of(page.locator("#requirements-card"), "studio-requirements-error-en")
+    shot_of(page.locator(".editor__side"), "studio-checks-error-en")
     assert_accessible(page, "editor with an error")
     field(page, "requirements:2/min_count").fill("2")
     expect(choice.locator(".field__msg")).to_have_count(0)
@@ -200,6 +206,7 @@ def test_author_builds_previews_and_publishes_the_ecnu_programme(page, site, peo
     expect(dialog.locator(".credential-card")).to_contain_text("数字贸易与管理")
     assert_accessible(page, "preview")
     shot(page, "studio-preview-en")
+    shot_of(dialog, "studio-preview-dialog-en")
     page.keyboard.press("Escape")
     expect(page.locator("dialog[open]")).to_have_count(0)
 
@@ -208,10 +215,14 @@ def test_author_builds_previews_and_publishes_the_ecnu_programme(page, site, peo
     expect(dialog.locator("#publish-newly-complete")).to_contain_text("1 will newly complete")
     assert_accessible(page, "publish summary")
     shot(page, "studio-publish-en")
+    shot_of(dialog, "studio-publish-dialog-en")
     dialog.locator('button[data-action="confirm-publish"]').click()
     expect(page.locator("#status-card [data-status]")).to_have_attribute("data-status", "published")
     expect(page.locator("#publish-progress")).to_contain_text("1 credentials issued")
     shot(page, "studio-published-en")
+    shot_of(page.locator(".editor__side"), "studio-published-status-en")
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(SCREENSHOTS / "studio-editor-top-en.png"))
 
     # the learner who had already completed it got the credential at publication
     assert Credential.objects.filter(user=people["early"], program__program_id=PROGRAMME).exists()

@@ -66,11 +66,11 @@ function render() {
   const title = state.id ? (def.title || state.id) : gettext('New programme');
   const form = h('form', { class: 'editor__main', novalidate: true, onsubmit: (event) => { event.preventDefault(); save(); } }, h('fieldset', { disabled: !canEdit() || null },
     section('basics', gettext('Programme'), gettext('What the programme is called and who issues it. The id and the organisation cannot change once the programme is saved.'), basicsFields()),
-    section('description', gettext('Description for learners and employers'), gettext('Shown on the programme page and in the credential.'), descriptionFields()),
-    section('issuer', gettext('Issuer'), gettext('The awarding body named in the credential.'), issuerFields()),
-    section('framework', gettext('Recognition and framework information'), gettext('The elements the EU Council Recommendation (Annex I), the UK QAA characteristics and the Australian National Microcredentials Framework ask for. All optional.'), frameworkFields()),
+    section('description', gettext('Description for learners and employers'), gettext('Shown on the programme page and in the credential.'), descriptionFields(), { collapsed: true }),
+    section('issuer', gettext('Issuer'), gettext('The awarding body named in the credential.'), issuerFields(), { collapsed: true }),
+    section('framework', gettext('Recognition and framework information'), gettext('The elements the EU Council Recommendation (Annex I), the UK QAA characteristics and the Australian National Microcredentials Framework ask for. All optional.'), frameworkFields(), { collapsed: true }),
     section('completion', gettext('Completion, credits and validity'), gettext('How completion is decided, how many credits the programme carries and how long its credential stays valid.'), completionFields()),
-    h('section', { class: 'card', 'aria-labelledby': 'section-requirements' },
+    h('section', { class: 'card', id: 'requirements-card', 'aria-labelledby': 'section-requirements' },
       h('h2', { id: 'section-requirements' }, gettext('Requirements')),
       h('p', { class: 'card__hint' }, gettext('Learners complete the programme when they meet every requirement at the top level. Use a group for each module; set "At least" on a group of electives.')),
       h('div', { id: 'tree' })),
@@ -98,9 +98,15 @@ function canEdit() {
   return settings.role === 'author' && !(state.meta && state.meta.status === 'retired');
 }
 
-function section(key, heading, hint, fields) {
-  return h('section', { class: 'card', 'aria-labelledby': `section-${key}` },
-    h('h2', { id: `section-${key}` }, heading), h('p', { class: 'card__hint' }, hint),
+function section(key, heading, hint, fields, { collapsed = false } = {}) {
+  if (!collapsed) {
+    return h('section', { class: 'card', 'aria-labelledby': `section-${key}` },
+      h('h2', { id: `section-${key}` }, heading), h('p', { class: 'card__hint' }, hint),
+      h('div', { class: 'grid' }, fields));
+  }
+  // optional information: folded away until the author opens it (or a problem is in it)
+  return h('details', { class: 'card section', id: `section-${key}` },
+    h('summary', {}, h('h2', {}, heading), h('span', { class: 'card__hint' }, hint)),
     h('div', { class: 'grid' }, fields));
 }
 
@@ -360,6 +366,10 @@ function allIssues() {
 function showAllIssues() {
   const issues = allIssues();
   showIssues(app, issues);
+  for (const wrapper of app.querySelectorAll('.field--error')) {
+    const folded = wrapper.closest('details:not([open])');
+    if (folded) folded.open = true;
+  }
   const box = document.getElementById('issues');
   if (!box) return;
   const errors = issues.filter((issue) => issue.level === 'error');

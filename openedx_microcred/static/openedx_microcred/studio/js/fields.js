@@ -76,6 +76,7 @@ export function showIssues(root, issues) {
 export function focusField(root, fieldName) {
   const wrapper = root.querySelector(`[data-field="${CSS.escape(fieldName)}"]`);
   if (!wrapper) return false;
+  for (let folded = wrapper.closest('details'); folded; folded = folded.parentElement.closest('details')) folded.open = true;
   const control = wrapper.querySelector('input, select, textarea, button');
   (control || wrapper).focus();
   wrapper.scrollIntoView({ block: 'center' });

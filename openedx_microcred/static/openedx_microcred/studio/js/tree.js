@@ -80,7 +80,7 @@ export class TreeEditor {
         h('span', { class: 'node__summary', id: summaryId }, this.summary(node)),
         h('div', { class: 'node__tools' }, this.tools(node, path)),
         h('div', { class: 'field__msgs', id: uid('msg'), style: 'flex-basis:100%' })),
-      h('div', { class: 'node__body' }, h('div', { class: 'grid' }, this.fields(node, path))));
+      h('div', { class: 'node__body' }, this.fields(node, path)));
     if (node.type === 'group') {
       box.append(
         h('ul', { class: 'tree' }, node.children.map((child, i) => this.node(child, childPath(path, i)))),
@@ -147,35 +147,37 @@ export class TreeEditor {
       onInput: () => { this.refreshSummary(path); this.refreshTotals(); this.onChange(false); }, ...options,
     });
     const numberAttrs = { inputmode: 'decimal', autocomplete: 'off' };
+    const row = (kind, ...cells) => h('div', { class: `row row--${kind}` }, cells);
     if (node.type === 'group') {
-      return [
-        bind('title', gettext('Group title'), { hint: gettext('Shown to learners, e.g. a module name.'), wide: true }),
+      return row('group',
+        bind('title', gettext('Group title'), { hint: gettext('Shown to learners, e.g. a module name.') }),
         bind('min_count', gettext('At least (requirements)'), { attrs: { inputmode: 'numeric', autocomplete: 'off' }, hint: gettext('Empty: all are required.') }),
-        bind('min_credits', gettext('At least (credits)'), { attrs: numberAttrs, hint: interpolate(gettext('Empty: no credit rule. Available: %(credits)s.'), { credits: formatNumber(availableCredits(node)) }) }),
-      ];
+        bind('min_credits', gettext('At least (credits)'), { attrs: numberAttrs, hint: interpolate(gettext('Empty: no credit rule. Available: %(credits)s.'), { credits: formatNumber(availableCredits(node)) }) }));
     }
     const credits = bind('credits', gettext('Credits'), { attrs: numberAttrs });
     if (node.type === 'course') {
+      const conditions = [node.runs === 'this', node.min_grade !== '', node.mode !== ''].some(Boolean);
       return [
-        this.coursePicker(node, path),
-        bind('title', gettext('Course title'), { wide: true }),
-        credits,
-        bind('hours', gettext('Hours'), { attrs: numberAttrs }),
-        bind('runs', gettext('Runs that count'), { control: 'select', options: [['any', gettext('Any run of this course')], ['this', gettext('This run only')]] }),
-        bind('min_grade', gettext('Minimum grade'), { attrs: numberAttrs, hint: gettext('0–1, e.g. 0.8. Empty: a pass.') }),
-        bind('mode', gettext('Certificate mode'), { attrs: { autocomplete: 'off' }, hint: gettext('Only with the "earned certificate" basis, e.g. verified.') }),
+        row('course', this.coursePicker(node, path), bind('title', gettext('Course title')), credits,
+          bind('hours', gettext('Hours'), { attrs: numberAttrs })),
+        h('details', { class: 'more', open: conditions || null },
+          h('summary', {}, gettext('More conditions: runs, minimum grade, certificate mode')),
+          row('conditions',
+            bind('runs', gettext('Runs that count'), { control: 'select', options: [['any', gettext('Any run of this course')], ['this', gettext('This run only')]] }),
+            bind('min_grade', gettext('Minimum grade'), { attrs: numberAttrs, hint: gettext('0–1, e.g. 0.8. Empty: a pass.') }),
+            bind('mode', gettext('Certificate mode'), { attrs: { autocomplete: 'off' }, hint: gettext('Only with the "earned certificate" basis, e.g. verified.') }))),
       ];
     }
     if (node.type === 'program') {
-      return [
+      return row('leaf',
         bind('ref', gettext('Programme id'), { hint: gettext('Learners need an active credential of this programme.'), attrs: { autocomplete: 'off' } }),
-        bind('title', gettext('Title'), { wide: true }), credits,
-      ];
+        bind('title', gettext('Title')), credits);
     }
     return [
-      bind('id', gettext('Achievement id'), { hint: gettext('As staff record it, e.g. huawei-hcia-ai.'), attrs: { autocomplete: 'off' } }),
-      bind('title', gettext('Title'), { wide: true }), credits,
-      bind('badge_template', gettext('Badge template'), { hint: gettext('Optional UUID: a badge of this template satisfies it.'), attrs: { autocomplete: 'off' }, wide: true }),
+      row('leaf',
+        bind('id', gettext('Achievement id'), { hint: gettext('As staff record it, e.g. huawei-hcia-ai.'), attrs: { autocomplete: 'off' } }),
+        bind('title', gettext('Title')), credits),
+      row('wide', bind('badge_template', gettext('Badge template'), { hint: gettext('Optional UUID: a badge of this template satisfies it.'), attrs: { autocomplete: 'off' } })),
     ];
   }
 
@@ -200,7 +202,7 @@ export class TreeEditor {
       input.value = course.key;
       if (!node.title && course.title) {
         node.title = course.title;
-        const titleInput = input.closest('.grid').querySelector(`[data-field="requirements:${path}/title"] input`);
+        const titleInput = input.closest('.node__body').querySelector(`[data-field="requirements:${path}/title"] input`);
         if (titleInput) titleInput.value = course.title;
       }
       close();
@@ -253,10 +255,10 @@ export class TreeEditor {
       }
     });
     input.addEventListener('blur', () => window.setTimeout(close, 100));
-    return h('div', { class: 'field field--wide', dataset: { field: `requirements:${path}/key` } },
+    return h('div', { class: 'field field--picker', dataset: { field: `requirements:${path}/key` } },
       h('label', { for: id, class: 'required' }, gettext('Course')),
       h('div', { class: 'picker' }, input, list),
-      h('span', { class: 'hint', id: hintId }, gettext('Type a course name, number or key and choose from the list (arrow keys, Enter).')),
+      h('span', { class: 'visually-hidden', id: hintId }, gettext('Type a course name, number or key and choose from the list (arrow keys, Enter).')),
       h('div', { class: 'field__msgs', id: `${id}-msg` }));
   }
 
