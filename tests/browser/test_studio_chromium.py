@@ -314,3 +314,48 @@ def test_every_page_in_chinese_is_accessible(browser, site, people, pku_programm
     assert_accessible(page, "editor on a phone (zh)")
     assert not page.errors, page.errors
     page.context.close()
+
+
+def test_the_requirement_tree_is_keyboard_usable(page, site, people):
+    """Add, nest, reorder and remove requirements with the keyboard only; focus follows."""
+    sign_in(page, site, "wang", f"{STUDIO}programmes/new/")
+    add_group = page.locator('button[data-add="group"][data-path=""]')
+    add_group.focus()
+    page.keyboard.press("Enter")  # a group, its title focused
+    page.keyboard.type("Electives")
+    add_course_root = page.locator('button[data-add="course"][data-path=""]')
+    for key in (ALL_COURSES[4], ALL_COURSES[5]):
+        add_course_root.focus()
+        page.keyboard.press("Enter")  # a course at the top level, its picker focused
+        page.keyboard.type(key)
+    tree = page.locator("#tree")
+    expect(tree.locator("li.node")).to_have_count(3)
+
+    # nest the first course into the group above it
+    indent = page.locator('li.node[data-path="1"] > .node__box button[data-action="indent"]')
+    indent.focus()
+    page.keyboard.press("Enter")
+    moved = page.locator('li.node[data-path="0.0"] > .node__box')
+    expect(moved.locator(".node__summary")).to_contain_text(ALL_COURSES[4])
+    expect(moved.locator('button[data-action="indent"]')).to_be_disabled()
+    assert page.evaluate("document.activeElement.closest('li.node').dataset.path") == "0.0"
+
+    # move the remaining top-level course up, above the group, then into nothing: out stays off
+    page.locator('li.node[data-path="1"] > .node__box button[data-action="up"]').focus()
+    page.keyboard.press("Enter")
+    expect(page.locator('li.node[data-path="0"] > .node__box .node__summary')).to_contain_text(
+        ALL_COURSES[5])
+    assert page.evaluate("document.activeElement.dataset.action") in ("down", "remove")
+    # move the nested course out of its group
+    page.locator('li.node[data-path="1.0"] > .node__box button[data-action="outdent"]').focus()
+    page.keyboard.press("Enter")
+    expect(page.locator('li.node[data-path="2"] > .node__box .node__summary')).to_contain_text(
+        ALL_COURSES[4])
+    # remove it; focus lands on a neighbour, never lost
+    page.locator('li.node[data-path="2"] > .node__box button[data-action="remove"]').focus()
+    page.keyboard.press("Enter")
+    expect(tree.locator("li.node")).to_have_count(2)
+    assert page.evaluate("document.getElementById('tree').contains(document.activeElement)")
+    # the empty group is an error, shown at the group
+    expect(page.locator('[data-field="requirements:1/children"] .field__msg--error')).to_be_visible()
+    assert_accessible(page, "tree after keyboard edits")

@@ -8,6 +8,7 @@ import { statusBadge } from './widgets.js';
 const settings = config();
 const app = document.getElementById('app');
 const filters = { org: '', status: '' };
+const knownOrgs = new Set(settings.orgs || []); // orgs to filter by: authored, and seen in the list
 
 function actions() {
   const box = document.getElementById('home-actions');
@@ -23,7 +24,7 @@ function filterBar() {
     h('select', { id, onchange: (event) => { filters[key] = event.target.value; load(); } },
       options.map(([value, text]) => h('option', { value, selected: filters[key] === value }, text))));
   return h('div', { class: 'filters', role: 'search', 'aria-label': gettext('Filter programmes') },
-    select(orgId, gettext('Organisation'), 'org', [['', gettext('All organisations')], ...(settings.orgs || []).map((org) => [org, org])]),
+    select(orgId, gettext('Organisation'), 'org', [['', gettext('All organisations')], ...[...knownOrgs].sort().map((org) => [org, org])]),
     select(statusId, gettext('Status'), 'status', [['', gettext('Any status')], ['draft', gettext('Draft')], ['published', gettext('Published')], ['retired', gettext('Retired')]]));
 }
 
@@ -31,7 +32,8 @@ function table(programmes) {
   if (!programmes.length) {
     const canCreate = (settings.orgs || []).length > 0;
     return h('div', { class: 'card empty', id: 'no-programmes' },
-      h('h2', {}, gettext('No programmes yet')),
+      h('h2', {}, filters.org || filters.status ? gettext('No programme matches these filters')
+        : canCreate ? gettext('No programmes yet') : gettext('No programmes to show')),
       h('p', {}, canCreate ? gettext('Create a programme from the courses of your organisation, or import an XML definition.')
         : gettext('You do not have a course-team role in an organisation that authors programmes. Ask an administrator of your organisation for one.')),
       canCreate ? h('a', { class: 'btn btn--primary', href: `${settings.studio}programmes/new/` }, gettext('Create your first programme')) : null);
@@ -62,16 +64,23 @@ function table(programmes) {
       }))));
 }
 
+const filterBox = h('div', {});
+const results = h('div', {});
+
 async function load() {
   try {
     const programmes = await api.list(filters);
-    mount(app, filterBar(), table(programmes),
+    for (const programme of programmes) knownOrgs.add(programme.org);
+    // the filter bar is drawn once, so the select keeps keyboard focus while results change
+    if (!filterBox.childElementCount && programmes.length) mount(filterBox, filterBar());
+    mount(results, table(programmes),
       h('p', { class: 'visually-hidden', role: 'status' }, interpolate(gettext('%(count)s programmes shown.'), { count: programmes.length })));
   } catch (error) {
-    mount(app, h('div', { class: 'alert alert--danger', role: 'alert' }, error.status === 403
+    mount(results, h('div', { class: 'alert alert--danger', role: 'alert' }, error.status === 403
       ? gettext('You do not have permission to see programmes.') : gettext('The programmes could not be loaded. Try again.')));
   }
 }
 
+mount(app, filterBox, results);
 actions();
 load();
