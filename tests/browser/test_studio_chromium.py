@@ -234,6 +234,26 @@ def test_author_builds_previews_and_publishes_the_ecnu_programme(page, site, peo
     assert credential.credits_earned == 12
     assert credential.document["credentialSubject"]["achievement"]["name"] == "数字贸易与管理"
 
+    # the course team sees the learners and revokes a credential, with a reason, after confirming
+    page.reload()
+    page.click('button[data-action="learners"]')
+    learners = page.locator("#learners-box")
+    expect(learners.locator("tr[data-learner]")).to_have_count(3)
+    expect(learners.locator('tr[data-learner="mei"]')).to_contain_text("Awarded")
+    assert_accessible(page, "learners")
+    shot_of(page.locator("dialog[open]"), "studio-learners-dialog-en")
+    learners.locator('tr[data-learner="mei"] button[data-action="revoke"]').click()
+    confirm = page.locator("dialog[open]").last
+    confirm.locator('button[data-action="confirm-revoke"]').click()
+    expect(confirm.locator(".field__msg--error")).to_have_text("Give a reason.")  # required
+    confirm.get_by_label("Reason").fill("Issued in error: the exam was retaken.")
+    confirm.locator('button[data-action="confirm-revoke"]').click()
+    expect(learners.locator('tr[data-learner="mei"]')).to_contain_text("Revoked")
+    credential.refresh_from_db()
+    assert credential.status == Credential.REVOKED
+    assert credential.revocation_reason == "Issued in error: the exam was retaken."
+    page.keyboard.press("Escape")
+
     page.goto(f"{site}{STUDIO}")
     row = page.locator(f'tr[data-programme="{PROGRAMME}"]')
     expect(row).to_contain_text("数字贸易与管理")

@@ -263,6 +263,7 @@ function statusCard() {
     state.id ? button('preview', gettext('Preview'), () => preview()) : null,
     edit && state.id && meta.draft_version ? button('publish', gettext('Publish…'), () => publish()) : null,
     state.id ? button('history', gettext('Version history'), () => history()) : null,
+    state.id && meta.published_version ? button('learners', gettext('Learners'), () => learners()) : null,
     state.id ? button('export', gettext('Export XML'), () => exportXml()) : null,
     edit ? button('import', gettext('Import XML…'), () => importXml()) : null,
     edit && state.id && meta.status === 'published' ? button('retire', gettext('Retire…'), () => retire(), 'danger') : null,
@@ -550,6 +551,79 @@ async function history() {
         interpolate(gettext('Compare with version %(number)s'), { number: previous.number })) : null);
   }));
   await openDialog({ title: gettext('Version history'), body: [versions.length ? list : h('p', {}, gettext('No versions yet.')), diffBox], wide: true });
+}
+
+async function learners(page = 1) {
+  const body = h('div', { id: 'learners-box' });
+  const draw = async (number) => {
+    let data;
+    try {
+      data = await api.learners(state.id, number);
+    } catch (error) {
+      mount(body, errorBox(error));
+      return;
+    }
+    const rows = data.results || [];
+    const pages = data.num_pages || 1;
+    mount(body,
+      h('p', {}, interpolate(gettext('%(count)s learners have results in this programme\'s courses.'), { count: formatNumber(data.count ?? rows.length) }),
+        ' ', h('a', { href: api.learnersCsvUrl(state.id), download: `${state.id}-learners.csv` }, gettext('Download all as CSV'))),
+      rows.length ? h('div', { class: 'table-wrap' }, h('table', { class: 'data' },
+        h('caption', { class: 'visually-hidden' }, gettext('Learners')),
+        h('thead', {}, h('tr', {},
+          h('th', { scope: 'col' }, gettext('Learner')), h('th', { scope: 'col', class: 'num' }, gettext('Requirements met')),
+          h('th', { scope: 'col', class: 'num' }, gettext('Credits')), h('th', { scope: 'col' }, gettext('Credential')),
+          h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, gettext('Actions'))))),
+        h('tbody', {}, rows.map((row) => h('tr', { dataset: { learner: row.username } },
+          h('td', {}, row.name || row.username, row.name ? h('span', { class: 'programme-id mono' }, row.username) : null),
+          h('td', { class: 'num' }, `${row.requirements_met} / ${row.requirements}`),
+          h('td', { class: 'num' }, formatNumber(row.credits_earned)),
+          h('td', {}, row.credential_uuid ? credentialStatus(row.credential_status) : (row.complete ? gettext('Complete') : gettext('In progress'))),
+          h('td', {}, row.credential_uuid && row.credential_status === 'awarded' && canEdit()
+            ? h('button', { type: 'button', class: 'btn btn--danger btn--small', 'data-action': 'revoke',
+              onclick: () => revoke(row, () => draw(number)) }, gettext('Revoke…')) : null)))))) : null,
+      pages > 1 ? h('nav', { class: 'pager', 'aria-label': gettext('Pages of learners') },
+        h('button', { type: 'button', class: 'btn btn--outline btn--small', disabled: number <= 1 || null, onclick: () => draw(number - 1) }, gettext('Previous')),
+        h('span', {}, interpolate(gettext('Page %(page)s of %(pages)s'), { page: number, pages })),
+        h('button', { type: 'button', class: 'btn btn--outline btn--small', disabled: number >= pages || null, onclick: () => draw(number + 1) }, gettext('Next'))) : null);
+  };
+  draw(page);
+  await openDialog({ title: gettext('Learners'), body, wide: true });
+}
+
+function credentialStatus(status) {
+  const labels = { awarded: gettext('Awarded'), revoked: gettext('Revoked'), expired: gettext('Expired') };
+  return h('span', { class: `badge badge--${status === 'awarded' ? 'published' : 'retired'}` }, labels[status] || status);
+}
+
+async function revoke(row, refresh) {
+  const reasonId = 'revoke-reason';
+  const reason = h('textarea', { id: reasonId, rows: 3, maxlength: 255, required: true });
+  const problems = h('div', { 'aria-live': 'polite' });
+  await openDialog({
+    title: interpolate(gettext('Revoke the credential of %(learner)s?'), { learner: row.name || row.username }),
+    body: [
+      h('p', {}, gettext('The credential stops verifying at once, everywhere: its status list says it is revoked and every registry that received it is told. This cannot be undone.')),
+      h('div', { class: 'field' }, h('label', { for: reasonId, class: 'required' }, gettext('Reason')), reason,
+        h('span', { class: 'hint' }, gettext('Sent to the registries; the learner may see it.'))),
+      problems,
+    ],
+    actions: [{ label: gettext('Revoke'), kind: 'danger', name: 'confirm-revoke', onClick: async (close) => {
+      if (!reason.value.trim()) {
+        mount(problems, h('p', { class: 'field__msg field__msg--error' }, gettext('Give a reason.')));
+        reason.focus();
+        return;
+      }
+      try {
+        await api.revoke(row.credential_uuid, reason.value.trim());
+        close(true);
+        announce(gettext('Credential revoked.'));
+        refresh();
+      } catch (error) {
+        mount(problems, errorBox(error));
+      }
+    } }],
+  });
 }
 
 async function exportXml() {

@@ -3,6 +3,7 @@
 // sends the ETag last read (If-Match): the API refuses a stale one with 409, so two authors
 // never overwrite each other silently.
 import { request, requestAll } from './http.js';
+import { config } from './i18n.js';
 
 const enc = encodeURIComponent;
 const P = (id) => `programmes/${enc(id)}/`;
@@ -38,6 +39,11 @@ export const api = {
   versions: (id) => requestAll(`${P(id)}versions/`),
   /** {from_version, to_version, unified, added_courses, removed_courses, credits_before, credits_after} */
   diff: (id, from, to) => request(`${P(id)}diff?from_version=${enc(from)}&to_version=${enc(to)}`).then((r) => r.data),
+  /** a page of {username, name, requirements_met, requirements, credits_earned, complete,
+   *  credential_uuid, credential_status}, with count/next/previous */
+  learners: (id, page = 1) => request(`${P(id)}learners/?page=${enc(page)}`).then((r) => r.data),
+  learnersCsvUrl: (id) => `${config().api}${P(id)}learners.csv`,
+  revoke: (uuid, reason) => request(`credentials/${enc(uuid)}/revoke`, { method: 'POST', json: { reason } }).then((r) => r.data),
   /** [{course_key, title, org}] of the orgs the user authors */
   courses: (search) => request(`courses/?search=${enc(search)}`).then((r) => r.data.results || []),
   courseProgrammes: (key) => requestAll(`courses/${enc(key)}/programmes/`),
