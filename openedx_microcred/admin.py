@@ -15,9 +15,11 @@ from .models import (
     Delivery,
     ExternalAchievement,
     IssuerKey,
+    OrgRole,
     Program,
     ProgramProgress,
     ProgramVersion,
+    PublishJob,
     RegistryConnection,
     RegistryProgramMapping,
     RejectedEvent,
@@ -37,7 +39,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Program)
 class ProgramAdmin(ReadOnlyAdmin):
-    list_display = ("program_id", "org", "published_version", "created")
+    list_display = ("program_id", "org", "published_version", "retired_at", "created")
     search_fields = ("program_id", "org")
 
 
@@ -46,6 +48,23 @@ class ProgramVersionAdmin(ReadOnlyAdmin):
     list_display = ("program", "number", "status", "title", "credits", "published_at")
     list_filter = ("status",)
     search_fields = ("program__program_id", "title")
+
+
+@admin.register(OrgRole)
+class OrgRoleAdmin(admin.ModelAdmin):
+    """Course-team roles of the standalone platform backend (inside Open edX: the platform's)."""
+
+    list_display = ("user", "org", "role", "created")
+    list_filter = ("role",)
+    search_fields = ("user__username", "org")
+    raw_id_fields = ("user",)
+
+
+@admin.register(PublishJob)
+class PublishJobAdmin(ReadOnlyAdmin):
+    list_display = ("program", "version", "status", "learners_done", "learners_total", "issued",
+                    "created", "finished_at")
+    list_filter = ("status",)
 
 
 @admin.register(CourseCompletion)

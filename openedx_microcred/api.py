@@ -30,7 +30,7 @@ from . import (
     tasks,
     verification,
 )
-from .authoring import drafts, learners, review
+from .authoring import drafts, learners, review, roles
 from .authoring.errors import (
     CourseAccessDenied,
     OrgAccessDenied,
@@ -126,6 +126,10 @@ __all__ = [
     "search_courses",
     "get_credential_program",
     "get_definition_json_schema",
+    "ImportedData",
+    "import_definitions",
+    "grant_org_role",
+    "revoke_org_role",
 ]
 
 
@@ -659,12 +663,13 @@ def list_versions(*, program_id: str) -> list[VersionData]:
 
 
 def validate_definition(*, xml: bytes | str | None = None, data: dict | None = None,
-                        program_id: str | None = None) -> ReviewData:
+                        program_id: str | None = None, catalogue: bool = True) -> ReviewData:
     """Dry run: every error and warning of an XML or JSON definition, or of the programme's
-    current draft when neither is given. Writes nothing."""
+    current draft when neither is given. ``catalogue`` False leaves out the checks against
+    other programmes (for a batch that brings them along). Writes nothing."""
     if xml is None and data is None:
         xml = get_definition(program_id=program_id or "").xml
-    result = review.review(xml=xml, data=data)
+    result = review.review(xml=xml, data=data, catalogue=catalogue)
     return ReviewData(valid=not result.errors, errors=result.errors, warnings=result.warnings)
 
 
@@ -737,6 +742,43 @@ def get_credential_program(credential_uuid: UUID | str) -> tuple[str, str]:
     """``(programme id, org)`` of a credential. Raises ``CredentialNotFound``."""
     credential = _credential(credential_uuid)
     return credential.program.program_id, credential.program.org
+
+
+@dataclass(frozen=True)
+class ImportedData:
+    """One imported definition: its programme, the version written, and the publish job that
+    evaluates learners (None unless it was newly published)."""
+
+    program_id: str
+    version: int
+    status: str
+    job_id: int | None
+
+
+def import_definitions(xmls: list[bytes | str], *, publish: bool = False,
+                       ) -> list[ImportedData]:
+    """Import XML definitions as drafts (operators), in dependency order, all or nothing; with
+    ``publish`` publish them and evaluate the learners who already completed their courses.
+
+    Raises ``ProgramDefinitionError`` (for another org than a programme's too) or
+    ``ProgramRetired``.
+    """
+    return [ImportedData(program_id=version.program.program_id, version=version.number,
+                         status=version.status, job_id=job.pk if job else None)
+            for version, job in drafts.import_definitions(list(xmls), publish=publish)]
+
+
+def grant_org_role(*, username: str, org: str, role: str = AUTHOR) -> bool:
+    """Give a user an org role (``standalone`` backend); True when it changed anything.
+
+    Raises ``LookupError`` (unknown user) or ``ValueError`` (unknown role, empty org).
+    """
+    return roles.grant(username=username, org=org, role=role)
+
+
+def revoke_org_role(*, username: str, org: str) -> bool:
+    """Take a user's org role away (``standalone`` backend); True when they had one."""
+    return roles.revoke(username=username, org=org)
 
 
 def get_definition_json_schema() -> dict:

@@ -65,7 +65,7 @@ def save_definition(parsed: ParsedProgram, *, publish: bool = False,
                     user_id: int | None = None) -> ProgramVersion:
     """Store a parsed definition as its programme's draft; see ``import_program``."""
     definition = parsed.definition
-    check_refs(parsed)
+    check_refs(parsed, published_only=publish)
     with transaction.atomic():
         program, _ = Program.objects.select_for_update().get_or_create(
             program_id=definition.id, defaults={"org": definition.org})
@@ -125,8 +125,17 @@ def import_programs(xmls: Iterable[bytes | str], *, publish: bool = True) -> lis
 
 
 def publish_version(version: ProgramVersion, *, user_id: int | None = None) -> None:
-    """Make ``version`` the published one and rebuild the programme's leaf index."""
+    """Make ``version`` the published one and rebuild the programme's leaf index.
+
+    Raises ``ProgramDefinitionError`` when it stacks on a programme that is not published.
+    """
     definition = definition_for(version.pk)
+    unpublished = sorted(rules.program_refs(definition.requirements) - set(
+        Program.objects.filter(published_version__isnull=False)
+        .values_list("program_id", flat=True)))
+    if unpublished:
+        raise ProgramDefinitionError(
+            f"publish the programmes it stacks on first: {', '.join(unpublished)}")
     with transaction.atomic():
         ProgramVersion.objects.filter(pk=version.pk).update(
             status=ProgramVersion.PUBLISHED, published_at=timezone.now(), published_by_id=user_id)
@@ -174,14 +183,20 @@ def export_program(program_id: str) -> str:
     return serialize_program(definition_for(version.pk))
 
 
-def check_refs(parsed: ParsedProgram) -> None:
-    """Unknown programme refs and stacking cycles are definition errors, named with their line."""
+def check_refs(parsed: ParsedProgram, *, published_only: bool = True) -> None:
+    """Unknown programme refs and stacking cycles are definition errors, named with their line.
+
+    A draft may stack on a programme that is itself only a draft (``published_only`` False);
+    what is published may stack only on published programmes.
+    """
     definition = parsed.definition
     refs = rules.program_refs(definition.requirements)
     if not refs:
         return
-    known = set(Program.objects.filter(program_id__in=refs, published_version__isnull=False)
-                .values_list("program_id", flat=True))
+    rows = Program.objects.filter(program_id__in=refs)
+    if published_only:
+        rows = rows.filter(published_version__isnull=False)
+    known = set(rows.values_list("program_id", flat=True))
     for ref in sorted(refs - known):
         raise ProgramDefinitionError(f"unknown programme ref '{ref}'",
                                      line=parsed.ref_lines.get(ref))

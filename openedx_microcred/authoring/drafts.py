@@ -8,6 +8,7 @@ the author does not change does not need it again.
 """
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.db import transaction
@@ -161,6 +162,23 @@ def delete(program_id: str, *, expected_revision: int | None = None) -> None:
             raise ProgramStateError(
                 f"programme '{program_id}' has been published: retire it instead of deleting it")
         program.delete()
+
+
+def import_definitions(xmls: list[bytes | str], *, publish: bool,
+                       ) -> list[tuple[ProgramVersion, PublishJob | None]]:
+    """Import several XML definitions in dependency order, all or nothing (operators: no
+    permission checks). With ``publish`` each newly published version starts a publish job
+    evaluating the learners who already have completions in its courses."""
+    with transaction.atomic():
+        before = dict(Program.objects.values_list("program_id", "published_version_id"))
+        result = []
+        for version in programs.import_programs(xmls, publish=publish):
+            job = None
+            if publish and before.get(version.program.program_id) != version.pk:
+                job = PublishJob.objects.create(program=version.program, version=version)
+                transaction.on_commit(functools.partial(tasks.enqueue_publish_job, job.pk))
+            result.append((version, job))
+        return result
 
 
 def _locked(program_id: str, expected_revision: int | None) -> Program:

@@ -46,8 +46,10 @@ class Review:
     definition: ProgramDefinition | None
 
 
-def review(*, xml: bytes | str | None = None, data: Any = None) -> Review:
-    """Every error and warning of a definition given as XML or as its JSON form."""
+def review(*, xml: bytes | str | None = None, data: Any = None,
+           catalogue: bool = True) -> Review:
+    """Every error and warning of a definition given as XML or as its JSON form; with
+    ``catalogue`` also what needs the other programmes (unknown refs, cycles, another org)."""
     limit = setting("MICROCRED_MAX_DEFINITION_BYTES")
     if xml is not None:
         problems = find_problems(xml, max_bytes=limit)
@@ -61,9 +63,10 @@ def review(*, xml: bytes | str | None = None, data: Any = None) -> Review:
         parse = lambda: parse_program_json(data, max_bytes=limit)[0]  # noqa: E731
     try:
         parsed = parse()
-        programs.check_refs(parsed)
         existing = Program.objects.filter(program_id=parsed.definition.id).first()
-        if existing is not None:
+        if catalogue:
+            programs.check_refs(parsed, published_only=False)
+        if catalogue and existing is not None:
             programs.check_org(existing, parsed.definition)
     except ProgramDefinitionError as error:
         return Review(error.problems, (), None)

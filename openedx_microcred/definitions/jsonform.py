@@ -21,7 +21,7 @@ from collections.abc import Iterator, Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
 import jsonschema
 from jsonschema.exceptions import best_match
@@ -145,24 +145,28 @@ def pointers_by_line(xml: str) -> dict[int, str]:
     """
     root = etree.fromstring(xml.encode("utf-8"), etree.XMLParser(
         resolve_entities=False, no_network=True, load_dtd=False))
-    found = {root.sourceline: ""}
+    found: dict[int, str] = {_line(root): ""}
     counts: dict[str, int] = {}
     for child in root.iterchildren(etree.Element):
         member = _ELEMENT_MEMBERS.get(str(child.tag), str(child.tag))
         if member in ("audiences", "outcomes"):
             index = counts[member] = counts.get(member, -1) + 1
-            found[child.sourceline] = f"/{member}/{index}"
+            found[_line(child)] = f"/{member}/{index}"
         elif member == "requirements":
             found.update(_tree_pointers(child, "/requirements"))
         else:
-            found[child.sourceline] = f"/{member}"
+            found[_line(child)] = f"/{member}"
     return found
 
 
 def _tree_pointers(element: etree._Element, pointer: str) -> Iterator[tuple[int, str]]:
-    yield element.sourceline, pointer
+    yield _line(element), pointer
     for index, child in enumerate(element.iterchildren(etree.Element)):
         yield from _tree_pointers(child, f"{pointer}/children/{index}")
+
+
+def _line(element: etree._Element) -> int:
+    return cast(int, element.sourceline or 0)  # lxml-stubs type sourceline loosely
 
 
 def _definition(data: Mapping[str, Any]) -> ProgramDefinition:

@@ -418,3 +418,39 @@ def test_the_definition_json_schema_is_published(client):
     assert response.status_code == 200
     assert response.json() == api.get_definition_json_schema()
     assert response.json()["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+
+def test_global_staff_author_every_org(api_client, users):
+    api.import_program(xml_of("o1", f'<course key="{OTHER}">Z</course>', org="OtherX"),
+                       publish=False)
+    client = as_user(api_client, users["staff"])
+    response = client.patch(BASE + "programmes/o1/", data={"title": "By staff"}, format="json",
+                            HTTP_IF_MATCH=etag(client, "o1"))
+    assert response.status_code == 200
+    assert client.post(BASE + "programmes/o1/publish",
+                       HTTP_IF_MATCH=etag(client, "o1")).status_code == 202
+
+
+def test_the_id_in_a_definition_must_be_the_programmes(api_client, users, draft):
+    client = as_user(api_client, users["author"])
+    response = client.put(BASE + "programmes/p1/definition", data=xml_of("p2"),
+                          content_type="application/xml", HTTP_IF_MATCH=etag(client, "p1"))
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["path"] == "/id"
+
+
+def test_publishing_needs_the_stacked_programmes_published(api_client, users, draft):
+    client = as_user(api_client, users["author"])
+    response = client.post(BASE + "programmes/", content_type="application/xml",
+                           data=xml_of("stack", '<program ref="p1"/>'))
+    assert response.status_code == 201, response.content
+    response = client.post(BASE + "programmes/stack/publish", HTTP_IF_MATCH=response["ETag"])
+    assert response.status_code == 400
+    assert "publish the programmes it stacks on first: p1" in response.json()["detail"]
+    assert Program.objects.get(program_id="stack").status == "draft"
+
+
+def test_a_malformed_if_match_is_a_bad_request(api_client, users, draft):
+    client = as_user(api_client, users["author"])
+    response = client.post(BASE + "programmes/p1/publish", HTTP_IF_MATCH="yesterday")
+    assert response.status_code == 400

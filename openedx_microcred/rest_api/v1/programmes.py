@@ -416,7 +416,7 @@ class _Org:
 class DefinitionSchemaView(MicrocredAPIView):
     """``GET`` the JSON Schema of the JSON form of a definition (public documentation)."""
 
-    authentication_classes: list = []
+    authentication_classes: tuple = ()
     permission_classes = (AllowAny,)
 
     @documented(responses={(200, "application/schema+json"): OpenApiTypes.OBJECT})
