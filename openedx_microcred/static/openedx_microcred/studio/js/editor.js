@@ -64,6 +64,10 @@ async function load() {
 function render() {
   const def = state.def;
   const title = state.id ? (def.title || state.id) : gettext('New programme');
+  // the server rendered the page before the programme had a title (or an id)
+  const crumb = document.getElementById('crumb-current');
+  if (crumb) crumb.textContent = title;
+  document.title = document.title.replace(/^[^|]*\|/, `${title} |`);
   const form = h('form', { class: 'editor__main', novalidate: true, onsubmit: (event) => { event.preventDefault(); save(); } }, h('fieldset', { disabled: !canEdit() || null },
     section('basics', gettext('Programme'), gettext('What the programme is called and who issues it. The id and the organisation cannot change once the programme is saved.'), basicsFields()),
     section('description', gettext('Description for learners and employers'), gettext('Shown on the programme page and in the credential.'), descriptionFields(), { collapsed: true }),
@@ -125,6 +129,8 @@ function bind(path, label, options = {}) {
 function updateTitle() {
   const heading = document.getElementById('page-title');
   if (heading && state.id) heading.textContent = state.def.title || state.id;
+  const crumb = document.getElementById('crumb-current');
+  if (crumb && state.id) crumb.textContent = state.def.title || state.id;
 }
 
 function basicsFields() {
@@ -546,6 +552,7 @@ async function history() {
       h('strong', {}, interpolate(gettext('Version %(number)s'), { number: version.number })),
       statusBadge(version.status),
       h('span', {}, formatDate(version.published_at || version.created)),
+      version.published_by || version.created_by ? h('span', {}, interpolate(gettext('by %(user)s'), { user: version.published_by || version.created_by })) : null,
       version.title ? h('span', {}, version.title) : null,
       previous ? h('button', { type: 'button', class: 'btn btn--link btn--small', onclick: () => showDiff(previous.number, version.number) },
         interpolate(gettext('Compare with version %(number)s'), { number: previous.number })) : null);
