@@ -1,4 +1,4 @@
-"""Sandbox URLs: the admin, a home page, a sign-in page, and the plugin's URLs from its entry point."""
+"""Sandbox URLs: the admin, a home page, a sign-in page, and the plugin's URLs (entry point)."""
 import os
 
 from django.contrib import admin

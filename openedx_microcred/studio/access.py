@@ -33,7 +33,7 @@ def program_role(user, program_id: str) -> str | None:
 def may_view_course(user, course_key: str) -> bool:
     """Whether ``user`` has a role in the org of the course run ``course_key``."""
     try:
-        org = CourseKey.from_string(course_key).org
+        org = str(CourseKey.from_string(course_key).org)
     except InvalidKeyError:
         return False
     return api.get_org_role(user=user, org=org) in (api.AUTHOR, api.VIEWER)

@@ -26,7 +26,8 @@ def ensure_axe() -> Path:
     """
     installed = JS_DIR / "node_modules" / ".package-lock.json"
     lock = JS_DIR / "package-lock.json"
-    if not AXE.is_file() or not installed.exists() or installed.stat().st_mtime < lock.stat().st_mtime:
+    stale = not installed.exists() or installed.stat().st_mtime < lock.stat().st_mtime
+    if not AXE.is_file() or stale:
         npm = shutil.which("npm")
         if not npm:
             pytest.fail("npm is required: tests/js holds axe-core")
@@ -41,14 +42,15 @@ def axe_violations(page) -> list[dict]:
     """axe-core's violations on the page as it is now (every rule axe runs by default)."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => { const r = await axe.run(document); return r.violations; }")
+    result = page.evaluate("async () => (await axe.run(document)).violations")
     return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
              "nodes": [node["target"] for node in v["nodes"]][:5]} for v in result]
 
 
 def assert_accessible(page, where: str) -> None:
     violations = axe_violations(page)
-    assert not violations, f"axe-core on {where}:\n{json.dumps(violations, indent=2, ensure_ascii=False)}"
+    report = json.dumps(violations, indent=2, ensure_ascii=False)
+    assert not violations, f"axe-core on {where}:\n{report}"
 
 
 def shot(page, name: str) -> None:

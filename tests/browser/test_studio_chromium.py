@@ -319,7 +319,8 @@ def test_every_page_in_chinese_is_accessible(browser, site, people, pku_programm
     page.goto(f"{site}{STUDIO}programmes/new/")
     page.click('button[data-add="group"][data-path=""]')
     field(page, "requirements:0/min_count").fill("3")
-    expect(page.locator('[data-field="requirements:0/min_count"] .field__msg--error')).to_be_visible()
+    error = page.locator('[data-field="requirements:0/min_count"] .field__msg--error')
+    expect(error).to_be_visible()
     assert_accessible(page, "new programme with an error (zh)")
     shot(page, "studio-new-error-zh")
 
@@ -377,5 +378,6 @@ def test_the_requirement_tree_is_keyboard_usable(page, site, people):
     expect(tree.locator("li.node")).to_have_count(2)
     assert page.evaluate("document.getElementById('tree').contains(document.activeElement)")
     # the empty group is an error, shown at the group
-    expect(page.locator('[data-field="requirements:1/children"] .field__msg--error')).to_be_visible()
+    empty = page.locator('[data-field="requirements:1/children"] .field__msg--error')
+    expect(empty).to_be_visible()
     assert_accessible(page, "tree after keyboard edits")
