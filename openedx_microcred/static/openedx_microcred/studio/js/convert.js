@@ -30,7 +30,7 @@ function nodeFromApi(node) {
 /** The editor model of an API definition. */
 export function fromApi(json) {
   const def = emptyProgramme(json.org || '');
-  const window = json.completion_window || {};
+  const span = json.completion_window || {};
   return {
     ...def,
     id: text(json.id), org: text(json.org), lang: json.lang || 'en',
@@ -43,7 +43,7 @@ export function fromApi(json) {
     assessment: text(json.assessment), participation: text(json.participation),
     quality_assurance: text(json.quality_assurance), duration: text(json.duration), fee: text(json.fee),
     pathway: text(json.pathway), workload_hours: text(json.workload_hours),
-    window_from: text(window.from), window_until: text(window.until), valid_months: text(json.valid_months),
+    window_from: text(span.from), window_until: text(span.until), valid_months: text(json.valid_months),
     requirements: nodeFromApi({ ...(json.requirements || { children: [] }), type: 'group' }),
   };
 }
@@ -85,7 +85,7 @@ export function toApi(def) {
     ? { name: def.issuer.name.trim(), url: def.issuer.url.trim(), country: def.issuer.country.trim() } : null;
   const level = def.level.framework.trim() || def.level.value.trim()
     ? { framework: def.level.framework.trim(), value: def.level.value.trim() } : null;
-  const window = def.window_from || def.window_until
+  const span = def.window_from || def.window_until
     ? { from: def.window_from || null, until: def.window_until || null } : null;
   return {
     id: def.id.trim(), org: def.org, lang: def.lang || 'en', achievement_type: def.achievement_type,
@@ -95,7 +95,7 @@ export function toApi(def) {
     field_of_study: optional(def.field_of_study), level, assessment: optional(def.assessment),
     participation: optional(def.participation), quality_assurance: optional(def.quality_assurance),
     duration: optional(def.duration), fee: optional(def.fee), pathway: optional(def.pathway),
-    workload_hours: optional(def.workload_hours), completion_window: window,
+    workload_hours: optional(def.workload_hours), completion_window: span,
     valid_months: integerOrText(def.valid_months), requirements: nodeToApi(def.requirements, true),
   };
 }

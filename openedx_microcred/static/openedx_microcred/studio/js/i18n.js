@@ -1,6 +1,6 @@
 // Translations from Django's JavaScript catalog (the classic script /microcred/studio/jsi18n/,
 // loaded before the modules, defines window.django). English when the catalog is missing.
-const catalog = window.django || {};
+const catalog = (typeof window !== 'undefined' && window.django) || {};
 
 /** The translation of `text` (xgettext finds the calls as gettext("…")). */
 export function gettext(text) {

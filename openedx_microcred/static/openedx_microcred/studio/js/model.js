@@ -30,7 +30,7 @@ const CHOICE_WORDS = /\b(elective|electives|optional|choose|choice|option|option
 
 export function emptyProgramme(org = '') {
   return {
-    id: '', org, lang: document.documentElement.lang === 'zh-Hans' ? 'zh-Hans' : 'en',
+    id: '', org, lang: typeof document !== 'undefined' && document.documentElement.lang === 'zh-Hans' ? 'zh-Hans' : 'en',
     achievement_type: 'MicroCredential', completion: 'passing', credits: '',
     title: '', description: '', issuer: { name: '', url: '', country: '' },
     audiences: [], outcomes: [], field_of_study: '', level: { framework: '', value: '' },
