@@ -126,6 +126,8 @@ __all__ = [
     "search_courses",
     "get_credential_program",
     "get_definition_json_schema",
+    "OrgRoleData",
+    "list_org_roles",
     "ImportedData",
     "import_definitions",
     "grant_org_role",
@@ -779,6 +781,21 @@ def grant_org_role(*, username: str, org: str, role: str = AUTHOR) -> bool:
 def revoke_org_role(*, username: str, org: str) -> bool:
     """Take a user's org role away (``standalone`` backend); True when they had one."""
     return roles.revoke(username=username, org=org)
+
+
+@dataclass(frozen=True)
+class OrgRoleData:
+    """An org the user has a course-team role in, and the role."""
+
+    org: str
+    role: str
+
+
+def list_org_roles(*, user) -> list[OrgRoleData]:
+    """The orgs ``user`` may author or view (known orgs: with courses or programmes), by name."""
+    orgs = platform.known_orgs() | set(Program.objects.values_list("org", flat=True).distinct())
+    roles_by_org = {org: get_org_role(user=user, org=org) for org in sorted(orgs)}
+    return [OrgRoleData(org, role) for org, role in roles_by_org.items() if role]
 
 
 def get_definition_json_schema() -> dict:

@@ -10,7 +10,7 @@ constraint backs this up. On SQLite (no row locks) the database serialises write
 from __future__ import annotations
 
 import dataclasses
-from collections import deque
+from collections import defaultdict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +20,15 @@ from django.utils import timezone
 
 from . import hotpath, issuance, rules
 from .conf import setting
-from .models import LearnerLock, Program, ProgramLeafIndex, ProgramProgress
+from .models import (
+    CourseCompletion,
+    Credential,
+    ExternalAchievement,
+    LearnerLock,
+    Program,
+    ProgramLeafIndex,
+    ProgramProgress,
+)
 from .programs import course_index_key, definition_for
 
 
@@ -91,19 +99,47 @@ def load_record(user_id: int, *, with_externals: bool = True,
     """
     courses: list[rules.CourseResult] = []
     completion_ids: dict[str, int] = {}
-    earned = issuance.EARNED_CERTIFICATE_STATUSES
-    for pk, key, org, number, passing, passed_at, grade, cert, mode, cert_at in \
-            hotpath.completions(user_id):
-        completion_ids.setdefault(key, pk)
-        courses.append(rules.CourseResult(
-            course_key=key, org=org, number=number, run=key.rsplit("+", 1)[-1],
-            passing=bool(passing), passed_at=passed_at, grade=grade,
-            certificate=cert in earned, certificate_mode=mode, certificate_at=cert_at,
-        ))
+    for pk, *row in hotpath.completions(user_id):
+        completion_ids.setdefault(row[0], pk)
+        courses.append(_course_result(*row))
     record = rules.LearnerRecord(courses=tuple(courses),
                                  credentials=hotpath.active_credentials(user_id),
                                  externals=hotpath.externals(user_id) if with_externals else {})
     return record, completion_ids
+
+
+def load_records(user_ids: list[int]) -> dict[int, rules.LearnerRecord]:
+    """The records of many learners in three queries (read-only uses, e.g. a publish summary:
+    no learner lock is taken)."""
+    courses: dict[int, list[rules.CourseResult]] = defaultdict(list)
+    for user_id, *row in CourseCompletion.objects.filter(user_id__in=user_ids).values_list(
+            "user_id", "counted_key", "org", "number", "passing", "passed_at", "grade",
+            "certificate_status", "certificate_mode", "certificate_at"):
+        courses[user_id].append(_course_result(*row))
+    credentials: dict[int, dict] = defaultdict(dict)
+    for user_id, program_id, issued_at in Credential.objects.filter(
+            user_id__in=user_ids, active=True).values_list(
+            "user_id", "program__program_id", "issued_at"):
+        credentials[user_id][program_id] = issued_at
+    externals: dict[int, dict] = defaultdict(dict)
+    for user_id, external_id, achieved_at in ExternalAchievement.objects.filter(
+            user_id__in=user_ids).values_list("user_id", "external_id", "achieved_at"):
+        externals[user_id][external_id] = achieved_at
+    return {user_id: rules.LearnerRecord(courses=tuple(courses[user_id]),
+                                         credentials=credentials[user_id],
+                                         externals=externals[user_id])
+            for user_id in user_ids}
+
+
+def _course_result(key, org, number, passing, passed_at, grade, cert, mode,
+                   cert_at) -> rules.CourseResult:
+    """A completion row (counted key onwards) as the rules read it."""
+    return rules.CourseResult(
+        course_key=key, org=org, number=number, run=key.rsplit("+", 1)[-1],
+        passing=bool(passing), passed_at=passed_at, grade=grade,
+        certificate=cert in issuance.EARNED_CERTIFICATE_STATUSES, certificate_mode=mode,
+        certificate_at=cert_at,
+    )
 
 
 def _with_credentials(user_id: int, record: rules.LearnerRecord, *,

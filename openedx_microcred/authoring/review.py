@@ -7,12 +7,13 @@ from __future__ import annotations
 import difflib
 import re
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from django.utils import timezone
 
-from .. import backfill, evaluation, issuance, issuers, platform, programs, rules, signing
+from .. import backfill, evaluation, issuers, platform, programs, rules, signing
 from ..conf import setting
 from ..credentials.achievement import IssuerProfile, build_achievement_credential
 from ..credentials.narrative import criteria_narrative
@@ -28,7 +29,7 @@ from ..definitions import (
 )
 from ..definitions.jsonform import json_problems
 from ..definitions.lexical import format_decimal
-from ..models import Program, ProgramVersion
+from ..models import Credential, Program, ProgramVersion
 
 # Group titles that promise a choice ("Electives", "Choose two", "选修", "任选") while the group,
 # with neither rule, needs every child.
@@ -182,14 +183,28 @@ def publish_summary(program: Program) -> PublishSummary:
     changes = diff(program, published.number if published else None, draft.number)
     definition = programs.definition_for(draft.pk)
     learners = newly = 0
-    for user_id in backfill.learners_for_definition(definition):
-        learners += 1
-        record, _ = evaluation.load_record(user_id)
-        if program.program_id in record.credentials or issuance.withheld(user_id, program.pk):
-            continue
-        if rules.evaluate(definition.rules, record).complete:
-            newly += 1
+    for batch in _chunks(backfill.learners_for_definition(definition), 1000):
+        learners += len(batch)
+        withheld = set(Credential.objects.filter(
+            program=program, revoked_by=Credential.BY_STAFF, user_id__in=batch)
+            .values_list("user_id", flat=True))
+        for user_id, record in evaluation.load_records(batch).items():
+            if program.program_id in record.credentials or user_id in withheld:
+                continue
+            if rules.evaluate(definition.rules, record).complete:
+                newly += 1
     return PublishSummary(diff=changes, learners=learners, newly_complete=newly)
+
+
+def _chunks(items: Iterator[int], size: int) -> Iterator[list[int]]:
+    batch: list[int] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _definition(program: Program, number: int | None) -> ProgramDefinition | None:

@@ -15,7 +15,7 @@ from ..conf import setting
 
 __all__ = ["get_user_display_name", "get_user_email", "get_users_contact", "get_lms_root_url",
            "backend", "AUTHOR", "VIEWER", "org_role", "can_write_course", "CourseSummary",
-           "search_courses", "course_exists", "api_authentication_classes"]
+           "search_courses", "course_exists", "api_authentication_classes", "known_orgs"]
 
 AUTHOR = "author"
 VIEWER = "viewer"
@@ -77,6 +77,11 @@ def search_courses(query: str, *, orgs: list[str] | None = None,
     """Course runs whose key or title contains ``query`` (case-insensitive), of ``orgs`` when
     given, at most ``limit``, ordered by key."""
     return backend().search_courses(query, orgs=orgs, limit=limit)
+
+
+def known_orgs() -> set[str]:
+    """The orgs that have courses (or, standalone, programmes, completions or roles)."""
+    return set(backend().known_orgs())
 
 
 def course_exists(course_key: str) -> bool:

@@ -95,6 +95,15 @@ def search_courses(query: str, *, orgs=None, limit: int = 20):
             for key, name, org in rows]
 
 
+def known_orgs() -> set[str]:
+    """The orgs of the platform's course overviews."""
+    from openedx.core.djangoapps.content.course_overviews.models import (  # pylint: disable=import-error
+        CourseOverview,
+    )
+
+    return set(CourseOverview.objects.values_list("org", flat=True).distinct())
+
+
 def course_exists(course_key: str) -> bool:
     """Whether a course overview exists for the run."""
     from opaque_keys import InvalidKeyError

@@ -71,6 +71,15 @@ def course_exists(course_key: str) -> bool:
     return course_key in _known_courses()
 
 
+def known_orgs() -> set[str]:
+    """Orgs of programmes, completions and org roles."""
+    from ..models import CourseCompletion, OrgRole, Program
+
+    orgs = set(Program.objects.values_list("org", flat=True).distinct())
+    orgs |= set(CourseCompletion.objects.values_list("org", flat=True).distinct())
+    return orgs | set(OrgRole.objects.values_list("org", flat=True).distinct())
+
+
 def _known_courses() -> dict:
     """Course key → ``CourseSummary`` of every run in a programme version or a completion."""
     from .. import rules

@@ -78,7 +78,7 @@ ENDPOINTS = [
     ("get", "programmes/p1/publish-jobs/"), ("get", "programmes/p1/publish-jobs/1/"),
     ("post", "programmes/p1/retire"), ("get", "programmes/p1/versions/"),
     ("get", "programmes/p1/diff"), ("get", "programmes/p1/learners/"),
-    ("get", "programmes/p1/learners.csv"), ("get", "courses/"),
+    ("get", "programmes/p1/learners.csv"), ("get", "courses/"), ("get", "orgs/"),
     ("get", f"courses/{A}/programmes/"),
     ("post", "credentials/00000000-0000-4000-8000-000000000000/revoke"),
 ]
@@ -399,6 +399,7 @@ REQUIRED_PATHS = [
     "/api/microcred/v1/programmes/{program_id}/publish-jobs/{job_id}/",
     "/api/microcred/v1/courses/{course_key}/programmes/",
     "/api/microcred/v1/courses/",
+    "/api/microcred/v1/orgs/",
     "/api/microcred/v1/credentials/{credential_uuid}/revoke",
     "/api/microcred/v1/definition-schema.json",
 ]
@@ -454,3 +455,13 @@ def test_a_malformed_if_match_is_a_bad_request(api_client, users, draft):
     client = as_user(api_client, users["author"])
     response = client.post(BASE + "programmes/p1/publish", HTTP_IF_MATCH="yesterday")
     assert response.status_code == 400
+
+
+def test_orgs_lists_the_users_roles(api_client, users, draft):
+    def orgs(name):
+        body = as_user(api_client, users[name]).get(BASE + "orgs/").json()
+        return [(row["org"], row["role"]) for row in body["results"]]
+    assert orgs("author") == [("DemoX", "author")]
+    assert orgs("viewer") == [("DemoX", "viewer")]
+    assert orgs("staff") == [("DemoX", "author"), ("OtherX", "author")]
+    assert orgs("nobody") == []

@@ -25,6 +25,7 @@ urlpatterns = [
     path(P + "learners/", views.LearnerListView.as_view(), name="programme-learners"),
     path(P + "learners.csv", views.LearnerCSVView.as_view(), name="programme-learners-csv"),
     path("courses/", views.CourseSearchView.as_view(), name="courses"),
+    path("orgs/", views.OrgRoleListView.as_view(), name="orgs"),
     path("courses/<str:course_key>/programmes/", views.CourseProgramListView.as_view(),
          name="course-programmes"),
     path("credentials/<uuid:credential_uuid>/revoke", views.CredentialRevokeView.as_view(),

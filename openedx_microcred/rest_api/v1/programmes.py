@@ -34,6 +34,7 @@ from .serializers import (
     DiffQuerySerializer,
     DiffSerializer,
     LearnerSerializer,
+    OrgRoleSerializer,
     PreviewSerializer,
     ProgramFilterSerializer,
     ProgramSerializer,
@@ -411,6 +412,18 @@ class _Org:
 
     def __init__(self, org: str):
         self.org = org
+
+
+class OrgRoleListView(MicrocredGenericAPIView):
+    """``GET`` the orgs the user has a course-team role in (author or viewer): the orgs a new
+    programme may name."""
+
+    serializer_class = OrgRoleSerializer
+
+    @documented(responses=OrgRoleSerializer(many=True))
+    def get(self, request):
+        page = self.paginate_queryset(api.list_org_roles(user=request.user))
+        return self.get_paginated_response(OrgRoleSerializer(page, many=True).data)
 
 
 class DefinitionSchemaView(MicrocredAPIView):

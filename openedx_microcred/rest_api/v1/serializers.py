@@ -164,3 +164,10 @@ class CourseQuerySerializer(serializers.Serializer):
     """``search``: part of a course key or title."""
 
     search = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class OrgRoleSerializer(serializers.Serializer):
+    """An org the user has a course-team role in."""
+
+    org = serializers.CharField()
+    role = serializers.ChoiceField(choices=("author", "viewer"))
