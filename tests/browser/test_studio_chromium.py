@@ -218,7 +218,7 @@ def test_author_builds_previews_and_publishes_the_ecnu_programme(page, site, peo
     shot_of(dialog, "studio-publish-dialog-en")
     dialog.locator('button[data-action="confirm-publish"]').click()
     expect(page.locator("#status-card [data-status]")).to_have_attribute("data-status", "published")
-    expect(page.locator("#publish-progress")).to_contain_text("1 credentials issued")
+    expect(page.locator("#publish-progress")).to_contain_text("1 credential issued")
     shot(page, "studio-published-en")
     shot_of(page.locator(".editor__side"), "studio-published-status-en")
     page.evaluate("window.scrollTo(0, 0)")
@@ -290,6 +290,7 @@ def test_pages_refuse_other_orgs_users_without_a_role_and_anonymous_users(
     expect(other.locator("#no-programmes")).to_contain_text("You do not have a course-team role")
     expect(other.locator("#new-programme")).to_have_count(0)
     shot(other, "studio-no-role-en")
+    assert_accessible(other, "programme list without a role")
     assert other.goto(f"{site}{STUDIO}programmes/new/").status == 403
     assert other.goto(f"{site}{STUDIO}programmes/{pku_programme}/").status == 403
     assert not other.errors, other.errors

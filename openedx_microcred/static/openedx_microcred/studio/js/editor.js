@@ -27,6 +27,8 @@ const state = {
   serverIssues: [],
   courses: new Map(),
   timer: null,
+  touched: new Set(),
+  attempted: false,
 };
 
 // --- page ----------------------------------------------------------------------------------
@@ -122,7 +124,7 @@ function bind(path, label, options = {}) {
   const last = parts[parts.length - 1];
   return field({
     name: path, label, get: () => holder()[last], set: (value) => { holder()[last] = value; },
-    onInput: (name) => { changed(); if (name === 'title') updateTitle(); }, ...options,
+    onInput: (name) => { changed(name); if (name === 'title') updateTitle(); }, ...options,
   });
 }
 
@@ -287,7 +289,8 @@ function statusCard() {
 
 function saveStateText() {
   if (!state.id) return gettext('Not saved yet.');
-  return state.dirty ? gettext('Unsaved changes.') : gettext('All changes saved as a draft.');
+  if (state.dirty) return gettext('Unsaved changes.');
+  return state.meta && state.meta.draft_version ? gettext('All changes saved as a draft.') : gettext('No unsaved changes.');
 }
 
 function refreshStatus() {
@@ -301,7 +304,7 @@ function publishProgress(job) {
   let text;
   if (job.status === 'failed') text = interpolate(gettext('Publishing version %(version)s failed: %(error)s'), { ...values, error: job.error });
   else if (running) text = interpolate(gettext('Version %(version)s: evaluating learners, %(done)s of %(total)s.'), values);
-  else text = interpolate(gettext('Version %(version)s published: %(done)s learners evaluated, %(issued)s credentials issued.'), values);
+  else text = interpolate(ngettext('Version %(version)s published: %(done)s learners evaluated, %(issued)s credential issued.', 'Version %(version)s published: %(done)s learners evaluated, %(issued)s credentials issued.', job.issued), values);
   return h('div', { class: `alert ${job.status === 'failed' ? 'alert--danger' : running ? 'alert--info' : 'alert--success'}`, id: 'publish-progress', role: 'status' },
     text, running ? h('progress', { max: job.learners_total || 1, value: job.learners_done, 'aria-label': gettext('Learners evaluated') }) : null);
 }
@@ -314,7 +317,12 @@ function issuesCard() {
 
 // --- validation ------------------------------------------------------------------------------
 
-function changed() {
+// Fields a new programme needs: "missing" is only said once the author has been there or
+// tried to save, not on an empty page.
+const REQUIRED = ['id', 'org', 'title', 'requirements:'];
+
+function changed(name = null) {
+  if (name) state.touched.add(name);
   state.dirty = true;
   state.editSeq += 1;
   const savestate = document.getElementById('savestate');
@@ -324,7 +332,9 @@ function changed() {
 }
 
 function check() {
-  state.clientIssues = checkProgramme(state.def, { courses: state.courses.size ? state.courses : null });
+  state.clientIssues = checkProgramme(state.def, { courses: state.courses.size ? state.courses : null })
+    .filter((issue) => state.id || state.attempted || !REQUIRED.includes(issue.field) || state.touched.has(issue.field)
+      || (issue.field === 'requirements:' && state.def.requirements.children.length));
   showAllIssues();
   window.clearTimeout(state.timer);
   state.timer = window.setTimeout(serverCheck, VALIDATE_DELAY_MS);
@@ -403,6 +413,7 @@ async function searchCourses(query) {
 // --- actions -------------------------------------------------------------------------------
 
 async function save() {
+  state.attempted = true;
   state.clientIssues = checkProgramme(state.def);
   showAllIssues();
   const blocking = state.clientIssues.filter((issue) => issue.level === 'error' && ['id', 'org', 'title'].includes(issue.field));
