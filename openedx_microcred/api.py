@@ -11,10 +11,12 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Count, OuterRef, Subquery
 
 from . import (
     completions,
@@ -50,6 +52,7 @@ from .models import (
     Credential,
     Program,
     ProgramProgress,
+    ProgramVersion,
     PublishJob,
     RegistryConnection,
     RegistryProgramMapping,
@@ -569,7 +572,7 @@ def list_programs(*, user, org: str | None = None, status: str | None = None,
                   course: str | None = None) -> list[ProgramData]:
     """The programmes of the orgs ``user`` may read, by id; filtered by ``org``, ``status``
     (draft / published / retired) and ``course`` (a course run key its definition names)."""
-    rows = Program.objects.select_related("published_version").order_by("program_id")
+    rows = _with_summary(Program.objects.order_by("program_id"))
     if org:
         rows = rows.filter(org=org)
     orgs = {name: get_org_role(user=user, org=name)
@@ -803,18 +806,35 @@ def get_definition_json_schema() -> dict:
     return copy.deepcopy(json_schema())
 
 
+def _with_summary(rows):
+    """Programme rows annotated with what ``_program_data`` shows (one query for them all)."""
+    latest = ProgramVersion.objects.filter(program=OuterRef("pk")).order_by("-number")
+    return rows.select_related("published_version").annotate(
+        latest_number=Subquery(latest.values("number")[:1]),
+        latest_status=Subquery(latest.values("status")[:1]),
+        latest_title=Subquery(latest.values("title")[:1]),
+        learner_count=Subquery(ProgramProgress.objects.filter(program=OuterRef("pk"))
+                               .order_by().values("program").annotate(n=Count("pk"))
+                               .values("n")[:1]),
+        credential_count=Subquery(Credential.objects.filter(program=OuterRef("pk"))
+                                  .order_by().values("program").annotate(n=Count("pk"))
+                                  .values("n")[:1]))
+
+
 def _program_data(program: Program) -> ProgramData:
-    latest = program.versions.order_by("-number").values_list("number", "status").first()
+    if not hasattr(program, "latest_number"):
+        program = _with_summary(Program.objects.filter(pk=program.pk)).get()
+    summary: Any = program  # the annotations of ``_with_summary``
     published = program.published_version
     return ProgramData(
         program_id=program.program_id, org=program.org,
-        title=(latest and program.versions.get(number=latest[0]).title) or program.program_id,
+        title=summary.latest_title or program.program_id,
         status=program.status, revision=program.revision,
         published_version=published.number if published else None,
-        draft_version=latest[0] if latest and latest[1] == "draft" else None,
+        draft_version=(summary.latest_number if summary.latest_status == ProgramVersion.DRAFT
+                       else None),
         created=program.created, retired_at=program.retired_at,
-        learners=ProgramProgress.objects.filter(program=program).count(),
-        credentials=Credential.objects.filter(program=program).count())
+        learners=summary.learner_count or 0, credentials=summary.credential_count or 0)
 
 
 def _names_course(program: Program, course_key: str) -> bool:

@@ -99,9 +99,15 @@ def load_record(user_id: int, *, with_externals: bool = True,
     """
     courses: list[rules.CourseResult] = []
     completion_ids: dict[str, int] = {}
-    for pk, *row in hotpath.completions(user_id):
-        completion_ids.setdefault(row[0], pk)
-        courses.append(_course_result(*row))
+    earned = issuance.EARNED_CERTIFICATE_STATUSES
+    for pk, key, org, number, passing, passed_at, grade, cert, mode, cert_at in \
+            hotpath.completions(user_id):
+        completion_ids.setdefault(key, pk)
+        courses.append(rules.CourseResult(
+            course_key=key, org=org, number=number, run=key.rsplit("+", 1)[-1],
+            passing=bool(passing), passed_at=passed_at, grade=grade,
+            certificate=cert in earned, certificate_mode=mode, certificate_at=cert_at,
+        ))
     record = rules.LearnerRecord(courses=tuple(courses),
                                  credentials=hotpath.active_credentials(user_id),
                                  externals=hotpath.externals(user_id) if with_externals else {})
@@ -133,7 +139,8 @@ def load_records(user_ids: list[int]) -> dict[int, rules.LearnerRecord]:
 
 def _course_result(key, org, number, passing, passed_at, grade, cert, mode,
                    cert_at) -> rules.CourseResult:
-    """A completion row (counted key onwards) as the rules read it."""
+    """A completion row (counted key onwards) as the rules read it: keep in step with the
+    conversion in ``load_record`` (the hot path keeps its own, inline)."""
     return rules.CourseResult(
         course_key=key, org=org, number=number, run=key.rsplit("+", 1)[-1],
         passing=bool(passing), passed_at=passed_at, grade=grade,

@@ -123,3 +123,20 @@ def test_microcred_import_reports_every_error_with_file_and_line(tmp_path):
     assert f"{bad}:2: credits '-1' on <course> must not be negative" in str(error.value)
     assert f"{bad}:3:" in str(error.value)
     assert not Program.objects.exists()
+
+
+def test_a_publish_job_runs_once_whatever_the_redeliveries(make_user):
+    from openedx_microcred import backfill
+
+    learner = make_user("early")
+    send_passing(learner.pk, A, time=utc(2026, 1, 5))
+    api.import_program(xml(), publish=False)
+    job = api.publish_program(program_id="p1")
+    done = PublishJob.objects.get(pk=job.id)
+    assert (done.status, done.learners_total, done.learners_done, done.issued) == \
+        ("done", 1, 1, 1)
+    backfill.run_publish_job(job.id)  # a redelivered task message
+    again = PublishJob.objects.get(pk=job.id)
+    assert (again.learners_done, again.issued, again.finished_at) == \
+        (1, 1, done.finished_at)
+    assert Credential.objects.count() == 1

@@ -115,9 +115,13 @@ def test_viewers_cannot_change_a_programme(api_client, users, draft, method, url
 
 def test_viewers_read_validate_and_preview(api_client, users, draft):
     client = as_user(api_client, users["viewer"])
-    for url in ("programmes/p1/", "programmes/p1/definition", "programmes/p1/preview",
-                "programmes/p1/versions/", "programmes/p1/learners/", "programmes/p1/diff"):
+    for url in ("programmes/", "programmes/p1/", "programmes/p1/definition",
+                "programmes/p1/preview", "programmes/p1/versions/", "programmes/p1/learners/",
+                "programmes/p1/learners.csv", "programmes/p1/diff",
+                "programmes/p1/publish-summary", "programmes/p1/publish-jobs/", "orgs/",
+                f"courses/{A}/programmes/"):
         assert client.get(BASE + url).status_code == 200, url
+    assert client.get(BASE + "programmes/p1/publish-jobs/1/").status_code == 404
     assert client.post(BASE + "programmes/p1/validate").json()["valid"] is True
 
 
@@ -289,6 +293,9 @@ def test_publish_evaluates_learners_who_already_completed(api_client, users, dra
     assert (job["status"], job["learners_total"], job["learners_done"], job["issued"]) == \
         ("done", 3, 3, 2)
     assert Credential.objects.filter(program__program_id="p1").count() == 2
+    listed = client.get(BASE + "programmes/").json()["results"][0]
+    assert (listed["learners"], listed["credentials"], listed["status"],
+            listed["published_version"], listed["draft_version"]) == (3, 2, "published", 1, None)
     learners_page = client.get(BASE + "programmes/p1/learners/").json()
     assert learners_page["count"] == 3
     first = learners_page["results"][0]
@@ -465,3 +472,28 @@ def test_orgs_lists_the_users_roles(api_client, users, draft):
     assert orgs("viewer") == [("DemoX", "viewer")]
     assert orgs("staff") == [("DemoX", "author"), ("OtherX", "author")]
     assert orgs("nobody") == []
+
+
+def test_oversized_bodies_are_refused_before_parsing(api_client, users, draft, settings):
+    settings.MICROCRED_MAX_DEFINITION_BYTES = 2000
+    client = as_user(api_client, users["author"])
+    big = xml_of(requirements=f'<course key="{A}">{"x" * 3000}</course>')
+    response = client.put(BASE + "programmes/p1/definition", data=big,
+                          content_type="application/xml", HTTP_IF_MATCH=etag(client, "p1"))
+    assert response.status_code == 400
+    assert "larger than the limit of 2000 bytes" in response.json()["detail"]
+    response = client.post(BASE + "programmes/p1/validate", data={"title": "x" * 9000},
+                           format="json")
+    assert response.status_code == 400
+
+
+def test_session_writes_need_a_csrf_token(users, draft):
+    from rest_framework.test import APIClient
+
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(users["author"])
+    tag = client.get(BASE + "programmes/p1/")["ETag"]
+    response = client.post(BASE + "programmes/p1/publish", HTTP_IF_MATCH=tag)
+    assert response.status_code == 403
+    assert "CSRF" in response.json()["detail"]
+    assert Program.objects.get().status == "draft"

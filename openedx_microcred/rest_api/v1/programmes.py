@@ -18,7 +18,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import APIException, ValidationError
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -26,7 +25,12 @@ from rest_framework.response import Response
 from ... import api
 from .base import MicrocredAPIView, MicrocredGenericAPIView
 from .permissions import CanAuthorOrg
-from .renderers import TextXMLDefinitionParser, XMLDefinitionParser, XMLDefinitionRenderer
+from .renderers import (
+    BoundedJSONParser,
+    TextXMLDefinitionParser,
+    XMLDefinitionParser,
+    XMLDefinitionRenderer,
+)
 from .serializers import (
     CourseQuerySerializer,
     CourseSerializer,
@@ -46,7 +50,7 @@ from .serializers import (
     VersionSerializer,
 )
 
-DEFINITION_PARSERS = (JSONParser, XMLDefinitionParser, TextXMLDefinitionParser)
+DEFINITION_PARSERS = (BoundedJSONParser, XMLDefinitionParser, TextXMLDefinitionParser)
 IF_MATCH = OpenApiParameter(
     "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True,
     description='The programme\'s ETag (its revision, e.g. "3") as last read.')

@@ -1,9 +1,25 @@
-"""The XML contract over HTTP: a parser that hands the raw document to the hardened importer,
-and a renderer that sends canonical XML as is."""
+"""Definitions over HTTP: parsers that read at most a bounded body (the XML one hands the raw
+document to the hardened importer), and a renderer that sends canonical XML as is."""
 from __future__ import annotations
 
-from rest_framework.parsers import BaseParser
+import io
+
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import BaseParser, JSONParser
 from rest_framework.renderers import BaseRenderer
+
+from ...conf import setting
+
+# The JSON form spells out every member: allow it more room than the XML it stands for.
+JSON_ALLOWANCE = 4
+
+
+def read_bounded(stream, limit: int) -> bytes:
+    """The body, refused (400) beyond ``limit`` bytes before more is read into memory."""
+    data = stream.read(limit + 1) if stream is not None else b""
+    if len(data) > limit:
+        raise ParseError(f"the body is larger than the limit of {limit} bytes")
+    return data
 
 
 class XMLDefinitionParser(BaseParser):
@@ -12,7 +28,16 @@ class XMLDefinitionParser(BaseParser):
     media_type = "application/xml"
 
     def parse(self, stream, media_type=None, parser_context=None) -> bytes:
-        return stream.read()
+        return read_bounded(stream, setting("MICROCRED_MAX_DEFINITION_BYTES"))
+
+
+class BoundedJSONParser(JSONParser):
+    """DRF's JSON parser on a body of bounded size."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        limit = setting("MICROCRED_MAX_DEFINITION_BYTES") * JSON_ALLOWANCE
+        return super().parse(io.BytesIO(read_bounded(stream, limit)), media_type,
+                             parser_context)
 
 
 class TextXMLDefinitionParser(XMLDefinitionParser):
