@@ -404,6 +404,15 @@ def test_export_import_history_and_retire(page, site, people, pku_programme):
     expect(field(page, "title")).to_have_value("程序设计基础")
     expect(page.locator("#savestate")).to_contain_text("All changes saved as a draft")
 
+    # a check only the server can make (no programme has this id), shown at the field
+    page.click('button[data-add="program"][data-path=""]')
+    field(page, "requirements:1/ref").fill("no-such-programme")
+    ref = page.locator('[data-field="requirements:1/ref"] .field__msg--error')
+    expect(ref).to_contain_text("unknown programme ref 'no-such-programme'")
+    page.locator('li.node[data-path="1"] button[data-action="remove"]').click()
+    expect(ref).to_have_count(0)
+    expect(page.locator("#issues")).to_contain_text("No problems found")
+
     page.click('button[data-action="history"]')
     dialog = page.locator("dialog[open]")
     expect(dialog.locator(".versions li")).to_have_count(2)

@@ -4,7 +4,7 @@
 import { h, mount, announce } from './dom.js';
 import { field, showIssues, focusField } from './fields.js';
 import { gettext, ngettext, interpolate, config, formatNumber, formatDate } from './i18n.js';
-import { ACHIEVEMENT_TYPES, emptyProgramme, checkProgramme, minimumCredits, courseHours } from './model.js';
+import { ACHIEVEMENT_TYPES, emptyProgramme, checkProgramme, minimumCredits, courseHours, walk } from './model.js';
 import { fromApi, toApi, fieldForPath } from './convert.js';
 import { TreeEditor } from './tree.js';
 import { api } from './programmes.js';
@@ -346,7 +346,7 @@ async function serverCheck() {
   try {
     const result = await api.validate(state.id, toApi(state.def));
     if (seq !== state.editSeq) return; // the author has typed since: a newer check follows
-    state.serverIssues = issuesFromResult(result);
+    state.serverIssues = issuesFromResult(result).map(placeByValue);
   } catch (error) {
     if (seq !== state.editSeq) return;
     state.serverIssues = error instanceof ApiError && error.status === 400 ? issuesFromErrors(error.errors, 'error') : [];
@@ -361,6 +361,24 @@ function issuesFromErrors(errors, level) {
   }));
 }
 
+/**
+ * A problem of the JSON form that came back with the line of the generated XML instead of a
+ * path (an unknown programme ref, a stacking cycle): the author never saw that XML, so place it
+ * at the requirement whose key, ref or id the message quotes.
+ */
+function placeByValue(issue) {
+  if (issue.field) return issue;
+  const quoted = [...issue.message.matchAll(/'([^']+)'/g)].map((match) => match[1]);
+  for (const [path, node] of walk(state.def.requirements)) {
+    for (const attribute of ['key', 'ref', 'id']) {
+      if (node.type !== 'group' && node[attribute] && quoted.includes(node[attribute].trim())) {
+        return { ...issue, field: `requirements:${path}/${attribute}`, line: null };
+      }
+    }
+  }
+  return { ...issue, line: null };
+}
+
 function issuesFromResult(result) {
   if (!result) return [];
   return [...issuesFromErrors(result.errors, 'error'), ...issuesFromErrors(result.warnings, 'warning')];
@@ -372,8 +390,8 @@ function allIssues() {
   for (const issue of [...state.clientIssues, ...state.serverIssues]) {
     const key = `${issue.field}|${issue.message}`;
     if (seen.has(key)) continue;
-    // the browser already explains this field's error: skip the server's wording of the same
-    if (issue.server && issue.level === 'error' && state.clientIssues.some((c) => c.field === issue.field && c.level === 'error')) continue;
+    // the browser already explains this field's problem: skip the server's wording of the same
+    if (issue.server && state.clientIssues.some((c) => c.field === issue.field && c.level === issue.level)) continue;
     seen.add(key);
     out.push(issue);
   }
