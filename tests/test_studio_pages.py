@@ -133,3 +133,10 @@ def test_pages_are_translated(client, programmes, user_with):
     catalog = client.get(reverse("openedx_microcred:studio-jsi18n"), HTTP_ACCEPT_LANGUAGE="zh-CN")
     assert catalog.status_code == 200
     assert json.dumps("新建项目") in catalog.content.decode()  # the JSON-escaped translation
+
+
+def test_an_author_of_an_org_without_courses_yet_may_start_a_programme(client, user_with):
+    client.force_login(user_with("author", org="NewX"))
+    response = client.get(f"{STUDIO}programmes/new/")
+    assert response.status_code == 200
+    assert page_config(response)["orgs"] == ["NewX"]

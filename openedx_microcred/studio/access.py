@@ -8,15 +8,8 @@ from .. import api
 
 
 def authorable_orgs(user) -> list[str]:
-    """The orgs in which ``user`` may create programmes, sorted.
-
-    The platform adapter answers "which role does the user have in org X", not "which orgs":
-    the candidates are the orgs of the courses the user may add (``api.search_courses`` keeps
-    only those of orgs they author) and of the programmes they can see.
-    """
-    orgs = {course.org for course in api.search_courses(user=user, query="", limit=1000)}
-    orgs |= {program.org for program in api.list_programs(user=user)}
-    return sorted(org for org in orgs if api.get_org_role(user=user, org=org) == api.AUTHOR)
+    """The orgs in which ``user`` may create programmes (author role), sorted."""
+    return sorted(row.org for row in api.list_org_roles(user=user) if row.role == api.AUTHOR)
 
 
 def program_role(user, program_id: str) -> str | None:
