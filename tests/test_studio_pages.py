@@ -140,3 +140,29 @@ def test_an_author_of_an_org_without_courses_yet_may_start_a_programme(client, u
     response = client.get(f"{STUDIO}programmes/new/")
     assert response.status_code == 200
     assert page_config(response)["orgs"] == ["NewX"]
+
+
+def test_module_imports_reach_the_hashed_files_of_a_manifest_storage(client, settings, tmp_path,
+                                                                     user_with):
+    """Under Studio's hashing static storage, the import map sends ``./dom.js`` to dom.<hash>.js."""
+    from django.core.management import call_command
+
+    from openedx_microcred.studio import views
+
+    settings.STATIC_ROOT = str(tmp_path)
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"}}
+    call_command("collectstatic", interactive=False, verbosity=0)
+    views._import_map.cache_clear()
+    try:
+        client.force_login(user_with("author"))
+        html = client.get(STUDIO).content.decode()
+    finally:
+        views._import_map.cache_clear()
+    marker = '<script type="importmap">'
+    start = html.index(marker) + len(marker)
+    imports = json.loads(html[start:html.index("</script>", start)])["imports"]
+    plain = "/static/openedx_microcred/studio/js/dom.js"
+    assert imports[plain] != plain and imports[plain].startswith(plain[:-3] + ".")
+    assert (tmp_path / imports[plain].removeprefix("/static/")).is_file()
+    assert f'src="{imports["/static/openedx_microcred/studio/js/home.js"]}"' in html

@@ -8,9 +8,16 @@ The page configuration (API root, the orgs the user may author, the programme or
 rendered as JSON with ``json_script``: nothing user-supplied is put into HTML or JavaScript
 unescaped.
 """
+import json
+from functools import cache
+from pathlib import Path
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
+from django.templatetags.static import static
+from django.utils.safestring import mark_safe
 from django.utils import translation
 from django.views.decorators.http import require_safe
 from django.views.i18n import JavaScriptCatalog
@@ -21,6 +28,9 @@ from . import access
 
 API_ROOT = "/api/microcred/v1/"  # DESIGN §5: stable, mounted in the LMS and Studio
 STUDIO_ROOT = "/microcred/studio/"
+
+MODULES = "openedx_microcred/studio/js/"
+MODULES_DIR = Path(__file__).resolve().parent.parent / "static" / MODULES
 
 javascript_catalog = JavaScriptCatalog.as_view(packages=["openedx_microcred"])
 
@@ -69,7 +79,25 @@ def _page(request, page: str, extra: dict):
         **extra,
     }
     return render(request, f"openedx_microcred/studio/{page}.html",
-                  {"config": config, "html_lang": _html_lang(config["language"]), **extra})
+                  {"config": config, "html_lang": _html_lang(config["language"]),
+                   "import_map": _import_map(), **extra})
+
+
+@cache
+def _import_map() -> str:
+    """An import map from each module's plain static URL to its ``{% static %}`` URL.
+
+    The modules import each other by relative path (``./dom.js``). Under a hashing static
+    storage (Studio's ``ManifestStaticFilesStorage``) the pages load ``editor.<hash>.js``, whose
+    relative imports would reach the unhashed copies, which browsers may keep cached across an
+    upgrade: the map sends every import to the hashed file. Without hashing it maps a URL to
+    itself. JSON escaped for a ``<script>`` element.
+    """
+    imports = {f"{settings.STATIC_URL}{MODULES}{path.name}": static(f"{MODULES}{path.name}")
+               for path in sorted(MODULES_DIR.glob("*.js"))}
+    text = json.dumps({"imports": imports}, separators=(",", ":"))
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return mark_safe(text)  # noqa: S308 -- JSON of static URLs, escaped for <script>
 
 
 def _refused(request):
