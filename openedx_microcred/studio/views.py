@@ -17,8 +17,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
 from django.templatetags.static import static
-from django.utils.safestring import mark_safe
 from django.utils import translation
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 from django.views.i18n import JavaScriptCatalog
 from opaque_keys import InvalidKeyError
