@@ -432,3 +432,18 @@ def test_export_import_history_and_retire(page, site, people, pku_programme):
     expect(field(page, "title")).to_be_disabled()  # a retired programme is read-only
     expect(page.locator('button[data-action="save"]')).to_have_count(0)
     assert api.get_program(program_id=pku_programme).status == "retired"
+
+
+def test_a_viewer_reads_the_editor_without_changing_anything(page, site, people, pku_programme):
+    viewer = get_user_model().objects.create_user("zhao", "zhao@example.com", PASSWORD)
+    OrgRole.objects.create(user=viewer, org="PKUx", role=OrgRole.VIEWER)
+    sign_in(page, site, "zhao", f"{STUDIO}programmes/{pku_programme}/")
+    notice = page.locator(".alert--info").first
+    expect(notice).to_contain_text("your role in its organisation is viewer")
+    expect(field(page, "title")).to_be_disabled()
+    expect(page.locator('li.node button[data-action="remove"]')).to_be_disabled()
+    for action in ("save", "publish", "import", "retire"):
+        expect(page.locator(f'button[data-action="{action}"]')).to_have_count(0)
+    page.click('button[data-action="preview"]')  # reading is allowed
+    expect(page.locator("dialog[open] #preview-narrative")).to_contain_text("程序设计")
+    assert_accessible(page, "editor, read-only")
