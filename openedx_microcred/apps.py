@@ -63,9 +63,10 @@ class MicrocredConfig(AppConfig):
             project: {
                 PluginURLs.NAMESPACE: "openedx_microcred",
                 PluginURLs.REGEX: r"^",
-                PluginURLs.RELATIVE_PATH: "urls",
+                # Studio also serves the authoring app (/microcred/studio/)
+                PluginURLs.RELATIVE_PATH: relative_path,
             }
-            for project in (LMS, CMS)
+            for project, relative_path in ((LMS, "urls"), (CMS, "cms_urls"))
         },
         PluginSettings.CONFIG: {LMS: _settings_config(), CMS: _settings_config()},
         PluginSignals.CONFIG: {

@@ -127,7 +127,8 @@ EMAIL_BACKEND = os.environ.get("MICROCRED_EMAIL_BACKEND",
 EMAIL_FILE_PATH = os.environ.get("MICROCRED_EMAIL_FILE_PATH", str(BASE_DIR / "mail"))
 DEFAULT_FROM_EMAIL = "microcred@sandbox.invalid"
 
-# Learners sign in at /accounts/login/ (the demo prints one login) and land on their page.
+# Anonymous users of the LMS and Studio pages are sent to the sign-in page (the demo prints one
+# learner login); learners land on their page.
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/microcred/"
 LOGOUT_REDIRECT_URL = "/"
