@@ -208,8 +208,20 @@ def test_rate_limited_like_the_verification_page(client, samples, settings):
     assert client.get("/microcred/programmes/pku-programming-algorithms/").status_code == 200
     limited = client.get("/microcred/programmes/")
     assert limited.status_code == 429 and int(limited["Retry-After"]) >= 1
-    assert client.get("/microcred/programmes/pku-programming-algorithms/",
-                      **JSONLD).status_code == 429
+
+
+def test_achievement_documents_count_in_the_documents_bucket(client, samples, settings):
+    """Verifiers dereference achievement ids as they fetch other documents: their own bucket,
+    not the pages' (a browser reading pages does not starve a verifier, and vice versa)."""
+    settings.MICROCRED_VERIFY_RATE_LIMIT = "1/m"
+    settings.MICROCRED_DOCUMENT_RATE_LIMIT = "2/m"
+    page = "/microcred/programmes/pku-programming-algorithms/"
+    assert client.get(page).status_code == 200
+    assert client.get(page).status_code == 429  # the pages' bucket is spent
+    assert client.get(page, **JSONLD).status_code == 200
+    assert client.get(page, **JSONLD).status_code == 200
+    limited = client.get(page, **JSONLD)
+    assert limited.status_code == 429 and limited["Content-Type"] == "application/json"
 
 
 def test_refuses_writes_and_odd_ids(client, samples):

@@ -24,6 +24,10 @@ TASKS = (
     "openedx_microcred.tasks.evaluate_learner",
     "openedx_microcred.tasks.deliver",
     "openedx_microcred.tasks.sweep_deliveries",
+    "openedx_microcred.tasks.notify",
+    "openedx_microcred.tasks.sweep_notifications",
+    # Publishing from Studio evaluates learners: on the LMS workers too (same database).
+    "openedx_microcred.tasks.run_publish_job",
 )
 
 #: Topics the LMS produces the events the plugin consumes to (see docs/event-bus.rst).
