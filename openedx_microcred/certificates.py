@@ -17,6 +17,7 @@ from django.utils.translation import ngettext
 from .artifacts import CertificateContent, CertificateItem
 from .artifacts.badge import render_badge
 from .artifacts.pdf import render_certificate
+from .dates import display_date
 from .learners import LearnerCredentialData, learner_credential, owned_credential
 from .models import Credential
 
@@ -96,4 +97,4 @@ def _plural(value) -> int:
 
 
 def _date(value) -> str:
-    return formats.date_format(value, "DATE_FORMAT")
+    return display_date(value)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db.models import F
 from django.template.loader import render_to_string
@@ -83,7 +83,8 @@ def render(facts: Facts, *, language: str, credential: Credential) -> platform.L
         "verify_url": signing.verify_url(credential.uuid),
         "unsubscribe_url": unsubscribe_url,
     }
-    with translation.override(language):
+    # Dates read as the signed documents state them (UTC days), whatever the server's TIME_ZONE.
+    with translation.override(language), timezone.override(UTC):
         subject = SUBJECTS[facts.kind]() % {"title": facts.program_title}
         context["subject"] = subject
         text = render_to_string("openedx_microcred/email/notification.txt", context)

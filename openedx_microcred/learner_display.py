@@ -16,12 +16,13 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
-from django.utils import formats, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import qr, requirement_states
 from .certificates import measure_text, number
+from .dates import display_date
 from .languages import HTML_LANG, LANGUAGES, supported_language
 from .learners import LearnerCredentialData, LearnerProgrammeData
 from .requirement_states import RequirementState
@@ -111,7 +112,7 @@ def programme_view(programme: LearnerProgrammeData) -> dict:
     return {
         "data": programme, "program_id": programme.program_id, "title": programme.title,
         "complete": programme.complete, "measure": measure, "percent": percent,
-        "deadline": formats.date_format(programme.window_until, "DATE_FORMAT")
+        "deadline": display_date(programme.window_until)
         if programme.window_until else "",
         "tree": node_view(programme.tree, root=True),
         "remaining": [leaf.title for leaf in programme.remaining],
@@ -127,7 +128,7 @@ def node_view(node: RequirementState, *, root: bool = False) -> dict:
     view = {"node": node, "path": node.path or "root", "kind": node.kind,
             "title": node.title or (_("All requirements") if root else _("Requirements")),
             "state": node.state, "state_label": STATE_LABELS[node.state],
-            "date": formats.date_format(node.achieved_at, "DATE_FORMAT")
+            "date": display_date(node.achieved_at)
             if node.achieved_at else "",
             "kind_label": KIND_LABELS.get(node.kind, ""), "root": root}
     if node.kind == "group":
@@ -212,10 +213,10 @@ def credential_view(credential: LearnerCredentialData) -> dict:
         "data": credential, "uuid": credential.uuid, "title": credential.title,
         "status": credential.status, "status_label": STATUS_LABELS[credential.status],
         "valid": valid,
-        "issued": formats.date_format(credential.issued_at, "DATE_FORMAT"),
-        "expires": formats.date_format(credential.expires_at, "DATE_FORMAT")
+        "issued": display_date(credential.issued_at),
+        "expires": display_date(credential.expires_at)
         if credential.expires_at else "",
-        "revoked": formats.date_format(credential.revoked_at, "DATE_FORMAT")
+        "revoked": display_date(credential.revoked_at)
         if credential.revoked_at else "",
         "revocation_reason": revocation_text(credential),
         "measure": credential_measure(credential),

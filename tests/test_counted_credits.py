@@ -41,8 +41,8 @@ def test_both_electives_without_the_capstone_are_two_of_four(client, learner,
         False, 2, 4)
     client.force_login(learner)
     page = visible(client.get("/microcred/").content.decode())
-    assert "2 / 4" in page
-    assert "4 / 4" not in page
+    assert "2 of 4 credits" in page
+    assert "4 of 4" not in page
 
 
 def test_the_credential_says_four_of_four_everywhere(client, learner, electives_and_capstone):

@@ -4,6 +4,7 @@ import re
 from html import unescape
 
 import pytest
+from django.core import mail
 from django.test import override_settings
 from django.urls import reverse
 
@@ -63,7 +64,10 @@ def test_dates_signed_and_shown_read_the_same_in_every_time_zone(client, learner
             "openedx_microcred:verify", kwargs={"credential_uuid": credential.uuid})
         ).content.decode()
         client.force_login(learner)
-        assert "(2025-03-31)" in visible(client.get("/microcred/"))
+        learner_page = visible(client.get("/microcred/", HTTP_ACCEPT_LANGUAGE="en"))
+        assert "March 31, 2025" in learner_page and "April 1, 2025" not in learner_page
+        [email] = mail.outbox
+        assert "March 31, 2025" in email.body and "April 1, 2025" not in email.body
 
 
 def test_a_credential_evaluated_late_is_dated_by_its_events(learner):

@@ -79,11 +79,13 @@ def test_every_sample_programme_round_trips_through_the_editor_model():
 @settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                 HealthCheck.data_too_large])
 @given(st.lists(trees(), min_size=60, max_size=60))
-def test_the_browser_computes_the_least_credits_as_the_rules_do(batch):
-    answers = run_node({"trees": [tree_json(tree) for tree in batch]})["minimum"]
-    for tree, answer in zip(batch, answers, strict=True):
+def test_the_browser_computes_the_least_and_most_credits_as_the_rules_do(batch):
+    result = run_node({"trees": [tree_json(tree) for tree in batch]})
+    for tree, answer, most in zip(batch, result["minimum"], result["maximum"], strict=True):
         expected = python_minimum(tree)
         if expected is None:
             assert answer is None, tree
         else:
             assert Decimal(str(answer)) == expected, tree
+        # what a min-credits rule can count at most: a group with min-count only, its best N
+        assert abs(Decimal(str(most)) - rules.maximum_credits(tree)) < Decimal("0.000001"), tree

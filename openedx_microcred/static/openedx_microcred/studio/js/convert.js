@@ -44,6 +44,7 @@ export function fromApi(json) {
     quality_assurance: text(json.quality_assurance), duration: text(json.duration), fee: text(json.fee),
     pathway: text(json.pathway), workload_hours: text(json.workload_hours),
     window_from: text(span.from), window_until: text(span.until), valid_months: text(json.valid_months),
+    public_grades: json.public_grades ? 'true' : 'false',
     requirements: nodeFromApi({ ...(json.requirements || { children: [] }), type: 'group' }),
   };
 }
@@ -96,7 +97,8 @@ export function toApi(def) {
     participation: optional(def.participation), quality_assurance: optional(def.quality_assurance),
     duration: optional(def.duration), fee: optional(def.fee), pathway: optional(def.pathway),
     workload_hours: optional(def.workload_hours), completion_window: span,
-    valid_months: integerOrText(def.valid_months), requirements: nodeToApi(def.requirements, true),
+    valid_months: integerOrText(def.valid_months), public_grades: def.public_grades === 'true',
+    requirements: nodeToApi(def.requirements, true),
   };
 }
 

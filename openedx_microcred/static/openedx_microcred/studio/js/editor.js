@@ -198,6 +198,8 @@ function completionFields() {
     bind('window_from', gettext('Completions count from'), { type: 'date', hint: gettext('Optional: earlier completions do not count.') }),
     bind('window_until', gettext('Completions count until'), { type: 'date', hint: gettext('Optional, inclusive.') }),
     bind('valid_months', gettext('Credential valid for (months)'), { attrs: { inputmode: 'numeric', autocomplete: 'off' }, hint: gettext('Empty: it never expires.') }),
+    bind('public_grades', gettext('Course grades in public documents'), { control: 'select', options: [['false', gettext('No: grades stay private')], ['true', gettext('Yes: show each course grade')]],
+      hint: gettext('Whether the signed credential and transcript show learners\' course grades.') }),
   ];
 }
 

@@ -35,7 +35,7 @@ export function emptyProgramme(org = '') {
     title: '', description: '', issuer: { name: '', url: '', country: '' },
     audiences: [], outcomes: [], field_of_study: '', level: { framework: '', value: '' },
     assessment: '', participation: '', quality_assurance: '', duration: '', fee: '', pathway: '',
-    workload_hours: '', window_from: '', window_until: '', valid_months: '',
+    workload_hours: '', window_from: '', window_until: '', valid_months: '', public_grades: 'false',
     requirements: emptyGroup(''),
   };
 }
@@ -93,24 +93,33 @@ function achievable(node, cap) {
   const minCredits = node.min_credits === '' ? null : milli(node.min_credits);
   const localCap = Math.max(cap, minCredits || 0);
   const needed = minCount === null ? node.children.length : minCount;
-  let states = new Map([['0|0', 0]]);
+  // A group with min-count only counts its best N satisfied children (rules._counts_best).
+  const bestOnly = minCount !== null && minCredits === null;
+  // state: "satisfied children|counted children|capped counted total" -> least actual total.
+  let states = new Map([['0|0|0', 0]]);
   for (const child of node.children) {
     const combined = new Map();
     const options = achievable(child, localCap);
     for (const [state, actual] of states) {
-      const [count, capped] = state.split('|').map(Number);
+      const [count, used, capped] = state.split('|').map(Number);
       for (const [option, extraActual] of options) {
         const [ok, extra] = option.split('|').map(Number);
-        const key = `${Math.min(count + ok, needed)}|${Math.min(capped + extra, localCap)}`;
-        const total = actual + extraActual;
-        if (!combined.has(key) || total < combined.get(key)) combined.set(key, total);
+        let moves;
+        if (!bestOnly) moves = [[used, extra]];
+        else if (!ok) moves = [[used, 0]];
+        else moves = used < needed ? [[used, 0], [used + 1, extra]] : [[used, 0]];
+        for (const [newUsed, added] of moves) {
+          const key = `${Math.min(count + ok, needed)}|${newUsed}|${Math.min(capped + added, localCap)}`;
+          const total = actual + extraActual;
+          if (!combined.has(key) || total < combined.get(key)) combined.set(key, total);
+        }
       }
     }
     states = combined;
   }
   const out = new Map();
   for (const [state, actual] of states) {
-    const [count, capped] = state.split('|').map(Number);
+    const [count, , capped] = state.split('|').map(Number);
     const met = (minCount === null && minCredits === null)
       ? count === node.children.length
       : (minCount === null || count >= minCount) && (minCredits === null || capped >= minCredits);
@@ -126,11 +135,13 @@ export function minimumCredits(group) {
   return totals.length ? Math.min(...totals) / 1000 : null;
 }
 
-/** Credits of every leaf under `node` (what a min-credits rule can count at most). */
+/** The most credits `node` can count (a port of rules.maximum_credits): a leaf its credits, a
+ * group with min-count only its best N children, any other group all of them. */
 export function availableCredits(node) {
-  let total = 0;
-  for (const [, item] of walk(node)) if (item.type !== 'group') total += milli(item.credits);
-  return total / 1000;
+  if (node.type !== 'group') return milli(node.credits) / 1000;
+  let children = node.children.map(availableCredits).sort((a, b) => b - a);
+  if (node.min_count !== '' && node.min_credits === '') children = children.slice(0, Number(node.min_count));
+  return children.reduce((sum, value) => sum + value, 0);
 }
 
 /** Sum of the course hours under `node` ('' when no course gives hours). */
