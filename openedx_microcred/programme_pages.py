@@ -28,6 +28,7 @@ from .views import (
     _page_context,
     _secure,
     _verify_language,
+    rate_limited_page,
 )
 
 JSONLD_TYPES = ("application/ld+json", "application/json")
@@ -76,12 +77,8 @@ def _page(request, build, template: str) -> HttpResponse:
     language = _verify_language(request)
     with translation.override(language):
         context = _page_context(language)
-        wait = ratelimits.limited(request, ratelimits.PAGE)
-        if wait:
-            response = render(request, "openedx_microcred/verify_rate_limited.html", context,
-                              status=429)
-            response["Retry-After"] = str(wait)
-        else:
+        response = rate_limited_page(request, context)
+        if response is None:
             try:
                 context.update(build())
             except api.ProgramNotFound:

@@ -26,6 +26,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
 from . import api, qr, ratelimits
+from .languages import supported_language
 
 JSONLD = "application/ld+json"
 DID_JSON = "application/did+json"
@@ -124,12 +125,8 @@ def verify_page(request, credential_uuid):
     language = _verify_language(request)
     with translation.override(language):
         context = _page_context(language)
-        wait = ratelimits.limited(request, ratelimits.PAGE)
-        if wait:
-            response = render(request, "openedx_microcred/verify_rate_limited.html", context,
-                              status=429)
-            response["Retry-After"] = str(wait)
-        else:
+        response = rate_limited_page(request, context)
+        if response is None:
             try:
                 data = api.get_verification(credential_uuid)
             except api.CredentialNotFound:
@@ -158,19 +155,21 @@ def linkedin_add_url(data: api.VerificationData, page_url: str) -> str:
     return f"{LINKEDIN_ADD}?{urlencode(params, quote_via=quote)}"  # safe="": "/" encoded too
 
 
-def _supported_language(code: str) -> str | None:
-    code = (code or "").strip().lower().replace("_", "-")
-    if code == "en" or code.startswith("en-"):
-        return "en"
-    if code in ("zh", "zh-hans", "zh-cn", "zh-sg") or code.startswith("zh-hans-"):
-        return "zh-hans"
-    return None
+def rate_limited_page(request, context: dict) -> HttpResponse | None:
+    """The "slow down" page (429 with ``Retry-After``) when the client is over the public pages'
+    rate limit (``ratelimits.PAGE``), else None. Counts this request."""
+    wait = ratelimits.limited(request, ratelimits.PAGE)
+    if not wait:
+        return None
+    response = render(request, "openedx_microcred/verify_rate_limited.html", context, status=429)
+    response["Retry-After"] = str(wait)
+    return response
 
 
 def _verify_language(request) -> str:
     """``?lang=`` when supported, else the language LocaleMiddleware chose, else English."""
-    return (_supported_language(request.GET.get("lang", ""))
-            or _supported_language(translation.get_language() or "") or "en")
+    return (supported_language(request.GET.get("lang", ""))
+            or supported_language(translation.get_language() or "") or "en")
 
 
 @cache
@@ -333,12 +332,9 @@ def unsubscribe_page(request, token):
     language = _verify_language(request)
     with translation.override(language):
         context = _page_context(language)
-        wait = ratelimits.limited(request, ratelimits.PAGE)
-        if wait:
-            response = render(request, "openedx_microcred/verify_rate_limited.html", context,
-                              status=429)
-            response["Retry-After"] = str(wait)
-            return _secure(response, language, context["style_hash"])
+        limited = rate_limited_page(request, context)
+        if limited is not None:
+            return _secure(limited, language, context["style_hash"])
         try:
             if request.method == "POST":
                 api.unsubscribe(token=token)
