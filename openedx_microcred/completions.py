@@ -145,10 +145,14 @@ def _insert_external(**values) -> bool:
     a row was inserted. One ``INSERT … SELECT … WHERE EXISTS`` statement."""
     values = {**values, "created": timezone.now(), "withdrawn_by": "", "withdrawal_reason": ""}
     table = ExternalAchievement._meta.db_table
-    mysql = connection.vendor == "mysql"
-    sql = (_insert_select(table, tuple(values), dual=" FROM DUAL" if mysql else "")
-           + ("ON DUPLICATE KEY UPDATE user_id = user_id" if mysql
-              else "ON CONFLICT (user_id, external_id) DO NOTHING"))
+    if connection.vendor == "mysql":
+        # INSERT IGNORE: its row count is the rows inserted. (ON DUPLICATE KEY UPDATE would count a
+        # duplicate as 1 under CLIENT_FOUND_ROWS, which Django's MySQL backend sets.)
+        sql = _insert_select(table, tuple(values), dual=" FROM DUAL").replace(
+            "INSERT INTO", "INSERT IGNORE INTO", 1)
+    else:
+        sql = (_insert_select(table, tuple(values))
+               + "ON CONFLICT (user_id, external_id) DO NOTHING")
     adapt = connection.ops.adapt_datetimefield_value
     params = [adapt(v) if isinstance(v, datetime) else v for v in values.values()]
     with connection.cursor() as cursor:

@@ -748,8 +748,8 @@ def groups(draw, counter: itertools.count, completion: str, depth: int = 0) -> r
             children.append(draw(groups(counter, completion, depth + 1)))
         else:
             children.append(draw(leaves(next(counter), completion)))
-    available = sum((leaf.credits for leaf in rules.iter_leaves(rules.Group(tuple(children)))),
-                    D(0))
+    # What a min-credits rule can count: a min-count-only subgroup counts its best N children.
+    available = sum((rules.maximum_credits(child) for child in children), D(0))
     return rules.Group(
         children=tuple(children), title=draw(TEXTS),
         min_count=draw(st.none() | st.integers(1, len(children))),

@@ -101,8 +101,10 @@ def _setup(spec: dict) -> dict[str, int]:
     api.import_programs(spec["xmls"])  # idempotent: an unchanged definition keeps its version
     users = {}
     for name in spec["learners"]:
+        # A full name: registries refuse a learner without one (never sent the username).
         user, _ = get_user_model().objects.get_or_create(
-            username=name, defaults={"email": f"{name}@example.com"})
+            username=name, defaults={"email": f"{name}@example.com", "first_name": "Ada",
+                                     "last_name": name.title()})
         users[name] = user.pk
     return users
 
