@@ -17,6 +17,7 @@ INVALID_SETTING = "microcred.E001"
 KEYS_AS_STRING = "microcred.E002"
 PROXY_COUNT = "microcred.E003"
 DERIVED_KEY = "microcred.W001"
+UNVERIFIED_JWT = "microcred.E004"
 
 
 @checks.register("microcred")
@@ -66,3 +67,22 @@ def check_encryption_keys(app_configs=None, **kwargs) -> list[checks.CheckMessag
              "'manage.py microcred_reencrypt'. A SECRET_KEY rotation then needs no care, and "
              "a leaked SECRET_KEY does not open the stored secrets.",
         id=DERIVED_KEY)]
+
+
+@checks.register("microcred")
+def check_jwt_verification(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """The REST API's JWTs must be verified against the LMS's public keys.
+
+    edx-drf-extensions (10.x) first tries the keys of ``JWT_AUTH["JWT_PUBLIC_SIGNING_JWK_SET"]``
+    and, when that set is empty, takes the token as verified without checking its signature:
+    any forged JWT would then authenticate. The LMS and Studio always configure the set.
+    """
+    jwt_auth = getattr(settings, "JWT_AUTH", None) or {}
+    if jwt_auth.get("JWT_PUBLIC_SIGNING_JWK_SET"):
+        return []
+    return [checks.Error(
+        'JWT_AUTH["JWT_PUBLIC_SIGNING_JWK_SET"] is empty: the REST API would accept JWTs '
+        "without checking their signature.",
+        hint="Set it to the LMS's public JWK set (edx-platform and Tutor do), or remove "
+             "JwtAuthentication from the host's authentication.",
+        id=UNVERIFIED_JWT)]

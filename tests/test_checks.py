@@ -168,3 +168,14 @@ def test_connection_fields_are_never_echoed(db, admin_client):
     assert response.status_code == 200  # the form comes back with its errors
     assert "This field is required" in response.content.decode()
     assert SENTINEL not in response.content.decode()
+
+
+def test_a_jwt_set_without_public_keys_is_refused(settings):
+    """edx-drf-extensions takes any signature as valid when the public key set is empty."""
+    settings.JWT_AUTH = {**settings.JWT_AUTH, "JWT_PUBLIC_SIGNING_JWK_SET": None}
+    [message] = [m for m in _microcred_messages() if m.id == checks.UNVERIFIED_JWT]
+    assert message.is_serious() and "JWT_PUBLIC_SIGNING_JWK_SET" in message.msg
+
+
+def test_the_sandbox_verifies_jwts(settings):
+    assert [m for m in _microcred_messages() if m.id == checks.UNVERIFIED_JWT] == []
