@@ -13,7 +13,8 @@ from openedx_microcred.testutils import send_passing, utc
 
 from ..conftest import program_xml
 from ..registries.fakes import WEBHOOK_SECRET, FakeWebhookReceiver, rejected
-from .test_verify_chromium import browser, page, shot, site  # noqa: F401  (shared fixtures)
+from .support import shot
+from .test_verify_chromium import page, site  # noqa: F401  (shared fixtures)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

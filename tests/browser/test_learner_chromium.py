@@ -23,7 +23,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils.formats import date_format
 from PIL import Image
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from openedx_microcred import api, issuers
 from openedx_microcred.artifacts.badge import baked_credential
@@ -34,16 +34,10 @@ from openedx_microcred.testutils import send_certificate, send_passing, utc
 from ..conftest import program_xml
 from ..credentials.builders_support import run_status_script
 from ..credentials.conftest import node  # noqa: F401 (the reference verifier fixture)
+from .support import SCREENSHOTS, assert_accessible, shot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
-ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
-AXE = ROOT / "tests" / "js" / "node_modules" / "axe-core" / "axe.min.js"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 360, "height": 780}
 
@@ -54,20 +48,6 @@ ELECTIVE_TITLES = ["Data Visualisation", "Machine Learning", "Databases", "Data 
 PKU = [f"course-v1:PekingX+CS{n}+2025" for n in (101, 102, 103, 201, 202, 301, 399)]
 AU = [f"course-v1:MelbourneX+DA10{n}+2025" for n in range(1, 6)]
 FRONT_END = [f"course-v1:HarvardX+CSCI-{number}+2025" for number in ("E3", "E12", "E39B", "E114")]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    assert Path(CHROMIUM).is_file(), f"Chromium is required at {CHROMIUM}"
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
-        # Playwright's sync API runs an asyncio loop in this thread; the ORM calls between
-        # browser steps are plain synchronous code (see test_verify_chromium).
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-                                              headless=True)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
@@ -121,20 +101,6 @@ def signed_in(browser, site, user, viewport=DESKTOP, locale="en-US", **options):
                           "value": client.cookies[django_settings.SESSION_COOKIE_NAME].value,
                           "url": site}])
     return context
-
-
-def shot(page, name: str) -> None:
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-
-
-def assert_accessible(page) -> None:
-    """axe-core (WCAG 2.x A/AA and best practices) finds no violation on the page."""
-    if not page.evaluate("typeof axe !== 'undefined'"):
-        page.evaluate(AXE.read_text(encoding="utf-8"))
-    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    problems = [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3])
-                for v in result["violations"]]
-    assert problems == [], f"{page.url}: {problems}"
 
 
 def decode_qr(image: Image.Image) -> list[str]:

@@ -4,59 +4,27 @@ Desktop (1280 px) and small-phone (360 px) widths, English and Simplified Chines
 checked with axe-core (from tests/js, injected into the page) and must report no violation, and
 must not scroll sideways at 320 px. Screenshots go to test-artifacts/screenshots/.
 """
-import json
-import shutil
-import subprocess
 from importlib import resources
-from pathlib import Path
 
 import pytest
 from django.core.cache import cache
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from openedx_microcred import api, notifications
 from openedx_microcred.models import Credential
 from openedx_microcred.testutils import send_certificate, send_passing, utc
 
 from ..conftest import program_xml
-from .test_verify_chromium import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
+from .support import SCREENSHOTS, assert_accessible
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-JS_DIR = Path(__file__).resolve().parents[1] / "js"
-AXE = JS_DIR / "node_modules" / "axe-core" / "axe.min.js"
 SAMPLES = resources.files("openedx_microcred") / "demo" / "programs"
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "360": {"width": 360, "height": 780}}
 LOCALES = {"en": "en-US", "zh": "zh-CN"}
 A = "course-v1:DemoX+A101+2026"
 B = "course-v1:DemoX+B102+2026"
 C = "course-v1:DemoX+C103+2026"
-
-
-@pytest.fixture(scope="module")
-def axe_source() -> str:
-    """axe-core's browser build, installed from tests/js/package-lock.json when missing."""
-    npm = shutil.which("npm")
-    assert npm, "npm is required: axe-core comes from tests/js"
-    installed = JS_DIR / "node_modules" / ".package-lock.json"
-    lock = JS_DIR / "package-lock.json"
-    if not AXE.exists() or installed.stat().st_mtime < lock.stat().st_mtime:
-        completed = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=JS_DIR,
-                                   capture_output=True, text=True, timeout=600, check=False)
-        assert completed.returncode == 0, completed.stderr
-    return AXE.read_text(encoding="utf-8")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    assert Path(CHROMIUM).is_file(), f"Chromium is required at {CHROMIUM}"
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # see test_verify_chromium
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-                                              headless=True)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
@@ -105,7 +73,7 @@ def world(site, make_user):
     }
 
 
-def check_page(browser, axe_source, url: str, *, name: str, lang: str, viewport: str,
+def check_page(browser, url: str, *, name: str, lang: str, viewport: str,
                expect_texts: tuple[str, ...]):
     """Open ``url``; assert texts, styles allowed by CSP, no sideways scroll at 320 px and no
     axe-core violation; keep a screenshot."""
@@ -124,7 +92,7 @@ def check_page(browser, axe_source, url: str, *, name: str, lang: str, viewport:
             == "block", "the inlined stylesheet was blocked"
         assert not [line for line in console if "Content Security Policy" in line], console
         page.screenshot(path=str(SCREENSHOTS / f"{name}-{lang}-{viewport}.png"), full_page=True)
-        assert_accessible(page, axe_source, f"{name}-{lang}-{viewport}")
+        assert_accessible(page, f"{name}-{lang}-{viewport}")
         page.set_viewport_size({"width": 320, "height": 700})
         assert page.evaluate("document.documentElement.scrollWidth") <= 320, \
             f"{name} scrolls sideways at 320 px"
@@ -132,71 +100,61 @@ def check_page(browser, axe_source, url: str, *, name: str, lang: str, viewport:
         context.close()
 
 
-def assert_accessible(page, axe_source: str, label: str) -> None:
-    page.evaluate(axe_source)  # through DevTools: the page's CSP (no scripts) stays in force
-    result = page.evaluate("""async () => {
-        const r = await axe.run(document, {resultTypes: ['violations']});
-        return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-                                       nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}));
-    }""")
-    assert result == [], f"{label}: {json.dumps(result, ensure_ascii=False, indent=1)}"
-
-
 @pytest.mark.parametrize("viewport", ["desktop", "360"])
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_programme_catalogue(browser, axe_source, site, world, lang, viewport):
+def test_programme_catalogue(browser, site, world, lang, viewport):
     texts = {"en": ("Micro-credential programmes", "程序设计与算法", "Data Professional"),
              "zh": ("微证书项目", "程序设计与算法", "7 门课程")}[lang]
-    check_page(browser, axe_source, f"{site}/microcred/programmes/?lang={lang_code(lang)}",
+    check_page(browser, f"{site}/microcred/programmes/?lang={lang_code(lang)}",
                name="programmes", lang=lang, viewport=viewport, expect_texts=texts)
 
 
 @pytest.mark.parametrize("viewport", ["desktop", "360"])
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_programme_pages(browser, axe_source, site, world, lang, viewport):
+def test_programme_pages(browser, site, world, lang, viewport):
     stacked = {"en": ("Data Professional", "Programme credential", "External achievement",
                       "Build and evaluate predictive models", "EQF 5"),
                "zh": ("Data Professional", "项目证书", "外部成就", "学习成果")}[lang]
-    check_page(browser, axe_source,
+    check_page(browser,
                f"{site}/microcred/programmes/data-professional/?lang={lang_code(lang)}",
                name="programme-stacked", lang=lang, viewport=viewport, expect_texts=stacked)
     hours = {"en": ("程序设计与算法", "北京大学", "237 hours", "All 7 of the following"),
              "zh": ("程序设计与算法", "237 学时", "以下全部 7 项")}[lang]
-    check_page(browser, axe_source,
+    check_page(browser,
                f"{site}/microcred/programmes/pku-programming-algorithms/?lang={lang_code(lang)}",
                name="programme-hours", lang=lang, viewport=viewport, expect_texts=hours)
     rules = {"en": ("At least 4 of the following 5",), "zh": ("至少完成以下 5 项中的 4 项",)}[lang]
-    check_page(browser, axe_source,
+    check_page(browser,
                f"{site}/microcred/programmes/au-stacked-course-credit/?lang={lang_code(lang)}",
                name="programme-choice", lang=lang, viewport=viewport, expect_texts=rules)
 
 
 @pytest.mark.parametrize("viewport", ["desktop", "360"])
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_verification_page_evidence(browser, axe_source, site, world, lang, viewport):
+def test_verification_page_evidence(browser, site, world, lang, viewport):
     stacked = world["stacked"]
     texts = {"en": ("Valid", "Foundations of Data Analysis", "Statistics with Python",
                     "Huawei HCIA-AI certification", "Capstone Project",
                     "Build and evaluate predictive models", "Complete all of the following"),
              "zh": ("有效", "Foundations of Data Analysis", "外部成就", "学习成果",
                     "评定标准")}[lang]
-    check_page(browser, axe_source,
+    check_page(browser,
                f"{site}/microcred/verify/{stacked.uuid}/?lang={lang_code(lang)}",
                name="verify-stacked", lang=lang, viewport=viewport, expect_texts=texts)
     hours = {"en": ("Hours completed", "237 of 237", "计算导论与C语言基础"),
              "zh": ("已完成学时", "237 / 237", "计算导论与C语言基础")}[lang]
-    check_page(browser, axe_source,
+    check_page(browser,
                f"{site}/microcred/verify/{world['hours'].uuid}/?lang={lang_code(lang)}",
                name="verify-hours", lang=lang, viewport=viewport, expect_texts=hours)
 
 
 @pytest.mark.parametrize("viewport", ["desktop", "360"])
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_unsubscribe_page(browser, axe_source, site, world, lang, viewport):
+def test_unsubscribe_page(browser, site, world, lang, viewport):
     token = notifications.unsubscribe_token(world["stacked"].user_id)
     texts = {"en": ("Stop emails about your micro-credentials?", "Unsubscribe"),
              "zh": ("不再接收关于微证书的邮件？", "退订")}[lang]
-    check_page(browser, axe_source,
+    check_page(browser,
                f"{site}/microcred/unsubscribe/{token}/?lang={lang_code(lang)}",
                name="unsubscribe", lang=lang, viewport=viewport, expect_texts=texts)
 
@@ -238,14 +196,14 @@ def lang_code(lang: str) -> str:
     return "zh-hans" if lang == "zh" else "en"
 
 
-def test_the_accessibility_check_can_fail(browser, axe_source):
+def test_the_accessibility_check_can_fail(browser):
     """A control: the same axe-core check reports a page with known violations."""
     context = browser.new_context()
     page = context.new_page()
     try:
         page.set_content("<html><body><img src='data:,'><a href='#'></a></body></html>")
         with pytest.raises(AssertionError) as failure:
-            assert_accessible(page, axe_source, "control")
+            assert_accessible(page, "control")
         for rule in ("image-alt", "html-has-lang", "link-name"):
             assert rule in str(failure.value), rule
     finally:

@@ -11,24 +11,15 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from openedx_microcred import api
 from openedx_microcred.models import Credential, OrgRole
 from openedx_microcred.testutils import send_passing, utc
 
 from ..conftest import program_xml
-from .studio import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    PASSWORD,
-    SCREENSHOTS,
-    assert_accessible,
-    ensure_axe,
-    shot,
-    shot_of,
-    sign_in,
-)
+from .studio import PASSWORD, shot_of, sign_in
+from .support import SCREENSHOTS, assert_accessible, shot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -49,20 +40,6 @@ ALL_COURSES = [key for _, courses in MODULES for key, _ in courses]
 # what a learner completes: both foundation and both core courses, and two electives
 COMPLETE_SET = ALL_COURSES[:4] + [ALL_COURSES[4], ALL_COURSES[6]]
 PKU_COURSE = "course-v1:PKUx+CS101+2025"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    assert Path(CHROMIUM).is_file(), f"Chromium is required at {CHROMIUM}"
-    ensure_axe()
-    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
-        # Playwright's sync API keeps an asyncio loop in this thread; the ORM calls the tests
-        # make between browser steps are plain synchronous code.
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-                                              headless=True)
-        yield chromium
-        chromium.close()
 
 
 def new_page(browser, locale="en-US", width=1280):

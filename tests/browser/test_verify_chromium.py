@@ -11,21 +11,17 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from openedx_microcred import api, verification
 from openedx_microcred.models import Credential
 from openedx_microcred.testutils import send_passing, utc
 
 from ..conftest import program_xml
+from .support import shot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 A = "course-v1:DemoX+DS101+2026"
 B = "course-v1:DemoX+DS102+2026"
 C = "course-v1:DemoX+DS103+2026"
@@ -33,21 +29,6 @@ TITLE = "Applied Data Analytics"
 DESCRIPTION = ("Learners who hold this micro-credential can clean, analyse and visualise "
                "real-world data sets with Python and communicate their findings to decision "
                "makers.")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    assert Path(CHROMIUM).is_file(), f"Chromium is required at {CHROMIUM}"
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
-        # Playwright's sync API keeps an asyncio loop running in this thread, which Django's
-        # async-safety guard mistakes for async code: the ORM calls the tests make between
-        # browser steps are plain synchronous code. Only for this module.
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-                                              headless=True)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
@@ -86,10 +67,6 @@ def issue(site, make_user):
             send_passing(user.pk, course, time=utc(2026, 2, day * 4))
         return Credential.objects.get(user=user)
     return make
-
-
-def shot(page, name: str) -> None:
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 def open_page(page, site, credential_id, **query) -> int:

@@ -1,0 +1,24 @@
+"""The browser every test module of this folder drives: one headless Chromium per module."""
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from .support import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, ensure_axe
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium through Playwright (no browser download); fails without it."""
+    assert Path(CHROMIUM).is_file(), f"Chromium is required at {CHROMIUM}"
+    ensure_axe()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        # Playwright's sync API keeps an asyncio loop running in this thread, which Django's
+        # async-safety guard mistakes for async code: the ORM calls the tests make between
+        # browser steps are plain synchronous code.
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+                                              headless=True)
+        yield chromium
+        chromium.close()
