@@ -59,7 +59,9 @@ def evidence_of(credential: Credential, *, depth: int = 0) -> tuple[EvidenceItem
     items = [rules.Evidence.from_json(data) for data in credential.evidence]
     items.sort(key=lambda item: (tuple(int(p) for p in item.path.split(".") if p.isdigit()),
                                  item.key))
-    return tuple(_item(credential, item, leaves.get(item.path), depth) for item in items)
+    # Public: a grade is shown only when the programme publishes grades (``public-grades``).
+    return tuple(_item(credential, item, leaves.get(item.path), depth,
+                       public_grades=definition.public_grades) for item in items)
 
 
 def hours_of(items: tuple[EvidenceItem, ...]) -> Decimal | None:
@@ -86,12 +88,13 @@ def signed_statements(document: dict | None) -> SignedStatements:
 
 
 def _item(credential: Credential, item: rules.Evidence, leaf: rules.Node | None,
-          depth: int) -> EvidenceItem:
+          depth: int, *, public_grades: bool) -> EvidenceItem:
     title = getattr(leaf, "title", "") or ""
     if item.kind == "course":
         hours = leaf.hours if isinstance(leaf, rules.CourseLeaf) else None
         return EvidenceItem(kind="course", key=item.key, title=title, credits=item.credits,
-                            hours=hours, achieved_at=item.achieved_at, grade=item.grade)
+                            hours=hours, achieved_at=item.achieved_at,
+                            grade=item.grade if public_grades else None)
     if item.kind == "program":
         stacked = _stacked_credential(credential, item.key)
         parts: tuple[EvidenceItem, ...] = ()

@@ -129,10 +129,14 @@ def test_grades_stay_out_of_public_documents_by_default(learner, client):
     assert not any("Grade" in item["narrative"] for item in document["evidence"])
     clr = client.get(f"/microcred/credentials/{credential.uuid}/clr.jsonld").json()
     assert course_results(clr) == []
+    page = client.get(f"/microcred/verify/{credential.uuid}/").content.decode()
+    assert "Grade 0.87" not in page
+    assert [item.grade for item in api.get_verification(credential.uuid).evidence] == [None, None]
 
 
 def test_a_programme_with_public_grades_publishes_them(learner, client):
     credential = earn(learner, grades=True, grade=0.87)
+    assert "Grade 0.87" in client.get(f"/microcred/verify/{credential.uuid}/").content.decode()
     document = client.get(f"/microcred/credentials/{credential.uuid}.jsonld").json()
     assert any("Grade: 87%." in item["narrative"] for item in document["evidence"])
     clr = client.get(f"/microcred/credentials/{credential.uuid}/clr.jsonld").json()
