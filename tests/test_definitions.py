@@ -803,3 +803,11 @@ def test_min_credits_above_what_a_min_count_subgroup_can_count():
                       f'<course key="{B1}" credits="4"/></group>\n</group>')
     error = parse_error(xml)
     assert error.message == "min-credits 6 is more than the 4 credits available in the group"
+
+
+def test_elements_nested_beyond_libxml2s_limit_are_refused_in_plain_words():
+    deep = "<group>" * 300 + f'<course key="{A1}">A</course>' + "</group>" * 300
+    with pytest.raises(ProgramDefinitionError) as raised:
+        parse_program(program_xml(deep))
+    assert "nested more than 256 levels deep" in raised.value.message
+    assert "XML_PARSE_HUGE" not in str(raised.value)

@@ -56,6 +56,8 @@ def load_xml(xml: bytes | str, *, max_bytes: int = MAX_BYTES) -> etree._Element:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as error:
         message = _LOCATION.sub("", error.msg or "not well-formed")
+        if message.startswith("Excessive depth in document"):  # libxml2's own nesting limit
+            message = "elements are nested more than 256 levels deep"
         raise ProgramDefinitionError(f"malformed XML: {message}", line=error.lineno) from error
     if root.getroottree().docinfo.internalDTD is not None:  # an encoding the scan could not read
         raise ProgramDefinitionError(_DOCTYPE_MESSAGE, line=1)

@@ -105,9 +105,12 @@ def json_problems(data: Any) -> list[Problem]:
     validator = jsonschema.Draft202012Validator(
         json_schema(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
     problems = []
-    for error in validator.iter_errors(data):
-        best = best_match([error]) if error.context else error
-        problems.append(Problem(best.message, path=_pointer(best.absolute_path)))
+    try:
+        for error in validator.iter_errors(data):
+            best = best_match([error]) if error.context else error
+            problems.append(Problem(best.message, path=_pointer(best.absolute_path)))
+    except RecursionError:  # the validator recurses with the document's nesting
+        return [Problem("the definition is nested too deeply", path="")]
     return sorted(problems, key=lambda problem: problem.path or "")
 
 

@@ -105,3 +105,11 @@ def test_jwt_signed_by_another_key_is_refused(api_client, whoami, learner, setti
 
     token = generate_asymmetric_jwt_token(generate_latest_version_payload(learner))
     assert api_client.get(whoami, HTTP_AUTHORIZATION=f"JWT {token}").status_code == 401
+
+
+def test_unknown_paths_and_malformed_ids_answer_in_the_api_shape(api_client):
+    for path in ("/api/microcred/v1/credentials/not-a-uuid/revoke",
+                 "/api/microcred/v1/programmes/x/publish-jobs/abc/", "/api/microcred/v1/nope"):
+        response = api_client.post(path)
+        assert response.status_code == 404, path
+        assert response.json()["errors"][0]["message"].startswith("no such endpoint"), path

@@ -497,3 +497,33 @@ def test_session_writes_need_a_csrf_token(users, draft):
     assert response.status_code == 403
     assert "CSRF" in response.json()["detail"]
     assert Program.objects.get().status == "draft"
+
+
+# ------------------------------------------------------------------------- hostile bodies
+
+def test_deeply_nested_json_is_a_400_not_a_server_error(api_client, users, draft):
+    client = as_user(api_client, users["nobody"])  # any signed-in user reaches the parser
+    deep = "[" * 1200 + "]" * 1200
+    response = client.post(BASE + "programmes/", data=deep, content_type="application/json")
+    assert response.status_code == 400
+    assert "nested more than" in response.json()["detail"]
+    author = as_user(api_client, users["author"])
+    data = author.get(BASE + "programmes/p1/definition").json()["definition"]
+    group = {"type": "group", "title": "", "min_count": None, "min_credits": None,
+             "children": [data["requirements"]["children"][0]]}
+    for _ in range(150):  # 150 groups within one another: the validator would recurse
+        group = {**group, "children": [group]}
+    data["requirements"] = group
+    response = author.put(BASE + "programmes/p1/definition", data=data, format="json",
+                          HTTP_IF_MATCH=etag(author, "p1"))
+    assert response.status_code == 400
+    assert "nested more than" in response.json()["detail"]
+
+
+def test_a_body_over_the_hosts_upload_limit_is_a_413_in_the_api_shape(api_client, users,
+                                                                       settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = as_user(api_client, users["author"]).post(
+        BASE + "programmes/", data={"title": "x" * 5000}, format="json")
+    assert response.status_code == 413
+    assert response.json()["errors"][0]["message"]

@@ -7,6 +7,7 @@ definition's validation errors at once), ``detail`` sums them up.
 """
 from __future__ import annotations
 
+from django.core.exceptions import RequestDataTooBig
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -25,6 +26,8 @@ ERROR_STATUS: dict[type[Exception], int] = {
     api.ProgramRetired: status.HTTP_409_CONFLICT,
     api.OrgAccessDenied: status.HTTP_403_FORBIDDEN,
     api.CourseAccessDenied: status.HTTP_403_FORBIDDEN,
+    # Django refuses a body above DATA_UPLOAD_MAX_MEMORY_SIZE while the view reads it
+    RequestDataTooBig: status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
 }
 
 

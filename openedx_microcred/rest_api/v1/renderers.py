@@ -12,6 +12,26 @@ from ...conf import setting
 
 # The JSON form spells out every member: allow it more room than the XML it stands for.
 JSON_ALLOWANCE = 4
+# Arrays and objects within one another; a requirement group takes two levels (its object and
+# its "children" array), so this allows 30 levels of groups, far beyond any real programme.
+MAX_JSON_DEPTH = 64
+
+
+def json_depth(data) -> int:
+    """How many arrays and objects are nested in ``data`` at the deepest (iterative)."""
+    deepest, pending = 0, [(data, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, dict):
+            children = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if depth <= MAX_JSON_DEPTH:
+            pending.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def read_bounded(stream, limit: int) -> bytes:
@@ -32,12 +52,19 @@ class XMLDefinitionParser(BaseParser):
 
 
 class BoundedJSONParser(JSONParser):
-    """DRF's JSON parser on a body of bounded size."""
+    """DRF's JSON parser on a body of bounded size and nesting (a deeply nested document
+    would exhaust the recursion of the decoder and of the JSON Schema validator)."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         limit = setting("MICROCRED_MAX_DEFINITION_BYTES") * JSON_ALLOWANCE
-        return super().parse(io.BytesIO(read_bounded(stream, limit)), media_type,
-                             parser_context)
+        try:
+            data = super().parse(io.BytesIO(read_bounded(stream, limit)), media_type,
+                                 parser_context)
+        except RecursionError:
+            raise ParseError(f"JSON nested more than {MAX_JSON_DEPTH} levels deep") from None
+        if json_depth(data) > MAX_JSON_DEPTH:
+            raise ParseError(f"JSON nested more than {MAX_JSON_DEPTH} levels deep")
+        return data
 
 
 class TextXMLDefinitionParser(XMLDefinitionParser):

@@ -1,7 +1,11 @@
 """URLs of REST API v1, mounted at ``/api/microcred/v1/`` (DESIGN §5; namespace ``api-v1``):
 the endpoints in ``routes.py`` and their OpenAPI 3 document at ``schema/``."""
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny
+
+from .base import MicrocredAPIView
 
 from .routes import urlpatterns as routes
 
@@ -25,7 +29,20 @@ class SchemaView(SpectacularAPIView):
     }
 
 
+class NoSuchEndpoint(MicrocredAPIView):
+    """Any other path under the API (a malformed id included): a 404 in the API's error shape,
+    not the host's HTML page."""
+
+    permission_classes = (AllowAny,)
+
+    def get(self, request, *args, **kwargs):
+        raise NotFound("no such endpoint (check the path and the id's format)")
+
+    post = put = patch = delete = get
+
+
 urlpatterns = [
     path("schema/", SchemaView.as_view(), name="schema"),
     *routes,
+    re_path(r"^.*$", NoSuchEndpoint.as_view()),
 ]
