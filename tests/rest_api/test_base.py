@@ -108,8 +108,8 @@ def test_jwt_signed_by_another_key_is_refused(api_client, whoami, learner, setti
 
 
 def test_unknown_paths_and_malformed_ids_answer_in_the_api_shape(api_client):
-    for path in ("/api/microcred/v1/credentials/not-a-uuid/revoke",
-                 "/api/microcred/v1/programmes/x/publish-jobs/abc/", "/api/microcred/v1/nope"):
-        response = api_client.post(path)
-        assert response.status_code == 404, path
-        assert response.json()["errors"][0]["message"].startswith("no such endpoint"), path
+    for url in ("/api/microcred/v1/credentials/not-a-uuid/revoke",
+                "/api/microcred/v1/programmes/x/publish-jobs/abc/", "/api/microcred/v1/nope"):
+        response = api_client.post(url)
+        assert response.status_code == 404, url
+        assert response.json()["errors"][0]["message"].startswith("no such endpoint"), url

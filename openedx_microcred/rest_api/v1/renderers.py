@@ -23,7 +23,7 @@ def json_depth(data) -> int:
     while pending:
         value, depth = pending.pop()
         if isinstance(value, dict):
-            children = value.values()
+            children = list(value.values())
         elif isinstance(value, list):
             children = value
         else:

@@ -6,7 +6,6 @@ from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 
 from .base import MicrocredAPIView
-
 from .routes import urlpatterns as routes
 
 app_name = "api-v1"
