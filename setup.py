@@ -2,7 +2,7 @@
 import os
 import re
 
-from setuptools import find_packages, setup
+from setuptools import find_namespace_packages, setup
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -31,7 +31,9 @@ setup(
     long_description=read("README.rst"),
     long_description_content_type="text/x-rst",
     license="AGPL-3.0",
-    packages=find_packages(include=["openedx_microcred", "openedx_microcred.*"]),
+    # namespace packages: the data folders (templates, static, locale…) are packages too, so
+    # setuptools ships them without warning that it may stop doing so
+    packages=find_namespace_packages(include=["openedx_microcred", "openedx_microcred.*"]),
     include_package_data=True,
     python_requires=">=3.11",
     install_requires=requirements("requirements/base.in"),

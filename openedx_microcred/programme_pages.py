@@ -18,6 +18,7 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 from . import api, ratelimits
@@ -34,12 +35,14 @@ from .views import (
 JSONLD_TYPES = ("application/ld+json", "application/json")
 
 
+@csrf_exempt  # read-only and public: a write is answered 405, not with the CSRF page
 @require_safe
 def programme_list(request):
     """Public: every published programme, with its issuer, credits or hours, and level."""
     return _page(request, _list_context, "openedx_microcred/programmes.html")
 
 
+@csrf_exempt  # read-only and public: a write is answered 405, not with the CSRF page
 @require_safe
 def programme_detail(request, program_id):
     """Public: one programme (``?version=N`` for an earlier published version), or its

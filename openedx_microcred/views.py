@@ -36,24 +36,28 @@ IMMUTABLE = "public, max-age=86400, immutable"
 SHORT = "public, max-age=60, must-revalidate"
 
 
+@csrf_exempt  # read-only and public: a write is answered 405, not with the CSRF page
 @require_GET
 def credential_document(request, credential_uuid):
     """Public: the signed Open Badges 3.0 credential."""
     return _document(request, api.get_credential_document, credential_uuid, JSONLD, IMMUTABLE)
 
 
+@csrf_exempt  # read-only and public: a write is answered 405, not with the CSRF page
 @require_GET
 def clr_document(request, credential_uuid):
     """Public: the signed CLR 2.0 transcript."""
     return _document(request, api.get_clr_document, credential_uuid, JSONLD, IMMUTABLE)
 
 
+@csrf_exempt  # read-only and public: a write is answered 405, not with the CSRF page
 @require_GET
 def status_list_document(request, list_id):
     """Public: the signed Bitstring Status List credential."""
     return _document(request, api.get_status_list_document, list_id, JSONLD, SHORT)
 
 
+@csrf_exempt  # read-only and public: a write is answered 405, not with the CSRF page
 @require_GET
 def did_document(request, org):
     """Public: the did:web DID document of an issuing org."""
@@ -113,6 +117,7 @@ CHECKS = {  # key of VerificationData.checks -> (name, when passed, when failed)
 }
 
 
+@csrf_exempt  # read-only and public: a write is answered 405, not with the CSRF page
 @require_safe
 def verify_page(request, credential_uuid):
     """Public by design: who holds which credential from whom, and whether it is valid now.

@@ -1,6 +1,7 @@
 """Public programme pages /microcred/programmes/…: every field, content negotiation, limits."""
 import json
 import re
+import uuid
 from html import unescape
 from importlib import resources
 
@@ -230,3 +231,13 @@ def test_refuses_writes_and_odd_ids(client, samples):
     assert client.get("/microcred/programmes/..%2Fadmin/").status_code == 404
     assert client.get("/microcred/programmes/pku-programming-algorithms/?version=-1"
                       ).status_code == 200
+
+
+def test_writes_to_public_pages_and_documents_are_405_with_csrf_checks_on(samples):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)  # as a browser or curl meets the site
+    for url in ("/microcred/programmes/", "/microcred/programmes/pku-programming-algorithms/",
+                f"/microcred/verify/{uuid.uuid4()}/",
+                f"/microcred/credentials/{uuid.uuid4()}.jsonld"):
+        assert client.post(url).status_code == 405, url
