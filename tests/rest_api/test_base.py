@@ -23,7 +23,7 @@ class Whoami(MicrocredAPIView):
         if failure == "one":
             raise api.ProgramDefinitionError("unknown element <cours>", line=3)
         if failure == "missing":
-            raise api.ProgramNotFound("no programme 'nope'")
+            raise api.ProgramNotFound("nope")  # the id looked for, as domain code raises it
         return Response({"username": request.user.username})
 
 
@@ -90,7 +90,8 @@ def test_not_found_domain_error_is_404(api_client, whoami, learner):
     response = api_client.get(whoami, {"fail": "missing"})
     assert response.status_code == 404
     assert response.json()["errors"] == [
-        {"line": None, "path": None, "message": "no programme 'nope'"}]
+        {"line": None, "path": None,
+         "message": "No programme, version or publish job matches 'nope'."}]
 
 
 def test_jwt_signed_by_another_key_is_refused(api_client, whoami, learner, settings):

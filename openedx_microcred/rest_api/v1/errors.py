@@ -31,6 +31,14 @@ ERROR_STATUS: dict[type[Exception], int] = {
 }
 
 
+# What a 404 names (the error itself carries only the id that was looked for).
+NOT_FOUND = {
+    api.ProgramNotFound: "No programme, version or publish job",
+    api.CredentialNotFound: "No credential",
+    api.UnknownLearner: "No learner",
+}
+
+
 def problems(exc: Exception) -> list[dict]:
     """The individual problems an error carries, as ``{"line", "path", "message"}`` dicts.
 
@@ -57,6 +65,10 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     code = status_for(exc)
     if code is not None:
         found = problems(exc)
+        label = next((NOT_FOUND[cls] for cls in type(exc).__mro__ if cls in NOT_FOUND), None)
+        if label:
+            found = [{**problem, "message": f"{label} matches {problem['message']!r}."}
+                     for problem in found]
         detail = found[0]["message"] if len(found) == 1 else f"{len(found)} problems found."
         return Response({"detail": detail, "errors": found}, status=code)
     response = drf_exception_handler(exc, context)
