@@ -191,8 +191,7 @@ class CredentialAdmin(ReadOnlyAdmin):
         # Stacked credentials revoked with them are dispatched too.
         revoked_ids = [pk for outcome in outcomes for pk in outcome.credential_ids]
         # After the request's transaction (ATOMIC_REQUESTS) commits, when there is one.
-        transaction.on_commit(lambda: tasks.dispatch_deliveries(revoked_ids))
-        transaction.on_commit(lambda: tasks.dispatch_notifications(revoked_ids))
+        transaction.on_commit(lambda: tasks.dispatch_credential_work(revoked_ids))
         revoked = sum(bool(outcome.credential_ids) for outcome in outcomes)
         self.message_user(request, ngettext("%d credential revoked.", "%d credentials revoked.",
                                             revoked) % revoked, messages.SUCCESS)

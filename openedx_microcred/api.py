@@ -397,8 +397,7 @@ def revoke_credential(credential_uuid: UUID | str, *, reason: str, note: str = "
         outcome = evaluation.revoke_credential(credential.pk, reason=reason or "revoked",
                                                note=note or "")
         if outcome.credential_ids:
-            transaction.on_commit(lambda: tasks.dispatch_deliveries(outcome.credential_ids))
-            transaction.on_commit(lambda: tasks.dispatch_notifications(outcome.credential_ids))
+            transaction.on_commit(lambda: tasks.dispatch_credential_work(outcome.credential_ids))
     return bool(outcome.credential_ids)
 
 

@@ -50,11 +50,14 @@ def count_learners(program_id: str | None = None, *, after: int = 0) -> int:
 def run_backfill(program_id: str | None = None, *, batch_size: int | None = None,
                  restart: bool = False, checkpoint: str | None = None,
                  on_batch: Callable[[int, BackfillResult], None] | None = None,
+                 on_credentials: Callable[[list[int]], None] | None = None,
                  ) -> BackfillResult:
     """Re-evaluate learners in batches, resuming after the checkpoint unless ``restart``.
 
     ``on_batch(n, result)`` is called after each committed batch of ``n`` learners with the
-    counts so far. ``checkpoint`` names the checkpoint row (default: ``checkpoint_name``).
+    counts so far; ``on_credentials(ids)`` with the ids of the credentials the batch issued or
+    revoked (the caller sends their registry deliveries and emails now rather than at the next
+    sweep). ``checkpoint`` names the checkpoint row (default: ``checkpoint_name``).
     Raises ``ProgramNotFound`` for an unknown ``program_id``.
     """
     if program_id and not Program.objects.filter(program_id=program_id).exists():
@@ -62,24 +65,29 @@ def run_backfill(program_id: str | None = None, *, batch_size: int | None = None
     batch_size = batch_size or setting("MICROCRED_BACKFILL_BATCH_SIZE")
     checkpoint_row, _ = BackfillCheckpoint.objects.get_or_create(
         name=checkpoint or checkpoint_name(program_id))
-    result = _run_batches(program_id, checkpoint_row, batch_size, restart, on_batch)
+    result = _run_batches(program_id, checkpoint_row, batch_size, restart, on_batch,
+                          on_credentials)
     checkpoint_row.delete()  # finished: the next run starts from the beginning
     return result
 
 
 def _run_batches(program_id: str | None, checkpoint: BackfillCheckpoint, batch_size: int,
-                 restart: bool, on_batch) -> BackfillResult:
+                 restart: bool, on_batch, on_credentials) -> BackfillResult:
     if restart:
         checkpoint.last_user_id = 0
         checkpoint.save(update_fields=["last_user_id", "updated"])
     result = BackfillResult()
     for batch in _batches(program_id, checkpoint.last_user_id, batch_size):
+        credential_ids: list[int] = []
         for user_id in batch:
             outcome = evaluation.evaluate_learner(
                 user_id, program_ids=[program_id] if program_id else ())
             result.issued += len(outcome.issued)
             result.revoked += len(outcome.revoked)
+            credential_ids += outcome.credential_ids
         result.learners += len(batch)
+        if on_credentials and credential_ids:
+            on_credentials(credential_ids)
         checkpoint.last_user_id = batch[-1]
         checkpoint.save(update_fields=["last_user_id", "updated"])
         if on_batch:
@@ -87,8 +95,10 @@ def _run_batches(program_id: str | None, checkpoint: BackfillCheckpoint, batch_s
     return result
 
 
-def run_publish_job(job_id: int) -> None:
-    """Evaluate the learners a publication concerns, recording progress on ``PublishJob``.
+def run_publish_job(job_id: int, *,
+                    on_credentials: Callable[[list[int]], None] | None = None) -> None:
+    """Evaluate the learners a publication concerns, recording progress on ``PublishJob``
+    (``on_credentials`` as for ``run_backfill``).
 
     Idempotent: a finished job is left alone; a job interrupted mid-way resumes after its last
     checkpoint (its counts then cover the resumed part and what was recorded before).
@@ -111,7 +121,8 @@ def run_publish_job(job_id: int) -> None:
             revoked=base[2] + result.revoked)
 
     try:
-        run_backfill(program_id, checkpoint=name, on_batch=progress)
+        run_backfill(program_id, checkpoint=name, on_batch=progress,
+                     on_credentials=on_credentials)
     except OperationalError:  # transient: the task retries and resumes after the checkpoint
         raise
     except Exception as error:

@@ -36,8 +36,7 @@ def evaluate_learner(self, user_id: int, course_key: str | None = None,
     self.max_retries = setting("MICROCRED_TASK_MAX_RETRIES")
     outcome = evaluation.evaluate_learner(user_id, course_key=course_key, external_id=external_id,
                                           program_ids=program_ids or ())
-    dispatch_deliveries(outcome.credential_ids)  # committed: the evaluation's transaction ended
-    dispatch_notifications(outcome.credential_ids)
+    dispatch_credential_work(outcome.credential_ids)  # committed: the evaluation's transaction ended
     return {"evaluated": outcome.evaluated, "issued": outcome.issued, "revoked": outcome.revoked}
 
 
@@ -74,6 +73,13 @@ def finish_sweep(detail: str) -> None:
     if signed or pending:
         detail += f"; status lists signed {signed}, still pending {pending}"
     monitoring.record_sweep(detail)
+
+
+def dispatch_credential_work(credential_ids) -> None:
+    """The registry deliveries and learner emails of credentials just issued or revoked
+    (committed): sent now rather than at the next sweep."""
+    dispatch_deliveries(credential_ids)
+    dispatch_notifications(credential_ids)
 
 
 def dispatch_deliveries(credential_ids) -> None:
@@ -140,7 +146,7 @@ def enqueue_evaluation(user_id: int, *, course_key: str | None = None,
 )
 def run_publish_job(job_id: int) -> None:
     """Evaluate the learners a publication concerns (``backfill.run_publish_job``); resumable."""
-    backfill.run_publish_job(job_id)
+    backfill.run_publish_job(job_id, on_credentials=dispatch_credential_work)
 
 
 def enqueue_publish_job(job_id: int) -> None:

@@ -5,6 +5,7 @@ from urllib.parse import quote
 
 import pytest
 import yaml
+from django.core import mail
 from openapi_spec_validator import validate as validate_openapi
 
 from openedx_microcred import api
@@ -293,6 +294,9 @@ def test_publish_evaluates_learners_who_already_completed(api_client, users, dra
     assert (job["status"], job["learners_total"], job["learners_done"], job["issued"]) == \
         ("done", 3, 3, 2)
     assert Credential.objects.filter(program__program_id="p1").count() == 2
+    # the credentials' emails (and registry deliveries) go out with the job, not at a sweep
+    assert sorted(message.to[0] for message in mail.outbox) == ["l0@example.com",
+                                                                "l1@example.com"]
     listed = client.get(BASE + "programmes/").json()["results"][0]
     assert (listed["learners"], listed["credentials"], listed["status"],
             listed["published_version"], listed["draft_version"]) == (3, 2, "published", 1, None)

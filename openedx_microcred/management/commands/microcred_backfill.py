@@ -2,7 +2,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from ... import backfill
+from ... import backfill, tasks
 from ...models import BackfillCheckpoint
 from ...programs import ProgramNotFound
 
@@ -31,7 +31,8 @@ class Command(BaseCommand):
                    disable=no_progress, file=self.stderr._out)
         try:
             result = backfill.run_backfill(program, batch_size=batch_size, restart=restart,
-                                           on_batch=lambda count, _: bar.update(count))
+                                           on_batch=lambda count, _: bar.update(count),
+                                           on_credentials=tasks.dispatch_credential_work)
         except ProgramNotFound as error:
             raise CommandError(f"unknown programme: {error}") from error
         finally:
