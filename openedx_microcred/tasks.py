@@ -36,7 +36,8 @@ def evaluate_learner(self, user_id: int, course_key: str | None = None,
     self.max_retries = setting("MICROCRED_TASK_MAX_RETRIES")
     outcome = evaluation.evaluate_learner(user_id, course_key=course_key, external_id=external_id,
                                           program_ids=program_ids or ())
-    dispatch_credential_work(outcome.credential_ids)  # committed: the evaluation's transaction ended
+    # committed: the evaluation's transaction ended
+    dispatch_credential_work(outcome.credential_ids)
     return {"evaluated": outcome.evaluated, "issued": outcome.issued, "revoked": outcome.revoked}
 
 
