@@ -2,6 +2,7 @@
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 from playwright.sync_api import sync_playwright
 
 from .support import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, ensure_axe
@@ -22,3 +23,13 @@ def browser():
                                               headless=True)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def site(live_server, settings):
+    """The live server's URL; public URLs (credential ids, did:web, links) point at it, and rate
+    limits start from zero."""
+    settings.LMS_ROOT_URL = live_server.url
+    cache.clear()
+    yield live_server.url
+    cache.clear()

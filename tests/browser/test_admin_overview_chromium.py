@@ -14,7 +14,7 @@ from openedx_microcred.testutils import send_passing, utc
 from ..conftest import program_xml
 from ..registries.fakes import WEBHOOK_SECRET, FakeWebhookReceiver, rejected
 from .support import shot
-from .test_verify_chromium import page, site  # noqa: F401  (shared fixtures)
+from .test_verify_chromium import page  # noqa: F401  (shared fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

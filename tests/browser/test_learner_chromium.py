@@ -19,7 +19,6 @@ import pytest
 import zxingcpp
 from django.conf import settings as django_settings
 from django.core import mail
-from django.core.cache import cache
 from django.test import Client
 from django.utils.formats import date_format
 from PIL import Image
@@ -48,14 +47,6 @@ ELECTIVE_TITLES = ["Data Visualisation", "Machine Learning", "Databases", "Data 
 PKU = [f"course-v1:PekingX+CS{n}+2025" for n in (101, 102, 103, 201, 202, 301, 399)]
 AU = [f"course-v1:MelbourneX+DA10{n}+2025" for n in range(1, 6)]
 FRONT_END = [f"course-v1:HarvardX+CSCI-{number}+2025" for number in ("E3", "E12", "E39B", "E114")]
-
-
-@pytest.fixture
-def site(live_server, settings):
-    settings.LMS_ROOT_URL = live_server.url
-    cache.clear()
-    yield live_server.url
-    cache.clear()
 
 
 @pytest.fixture

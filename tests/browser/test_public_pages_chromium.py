@@ -7,7 +7,6 @@ must not scroll sideways at 320 px. Screenshots go to test-artifacts/screenshots
 from importlib import resources
 
 import pytest
-from django.core.cache import cache
 from playwright.sync_api import expect
 
 from openedx_microcred import api, notifications
@@ -28,12 +27,10 @@ C = "course-v1:DemoX+C103+2026"
 
 
 @pytest.fixture
-def site(live_server, settings):
-    settings.LMS_ROOT_URL = live_server.url
+def site(site, settings):
+    """The shared live server, with room for every page these tests open."""
     settings.MICROCRED_VERIFY_RATE_LIMIT = "1000/m"
-    cache.clear()
-    yield live_server.url
-    cache.clear()
+    return site
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from playwright.sync_api import expect
 
 from openedx_microcred import api
@@ -61,13 +60,10 @@ def page(browser):
 
 
 @pytest.fixture
-def site(live_server, settings):
-    """The live server as Studio (cms.djangoapp URLs); public URLs point at it."""
+def site(site, settings):
+    """The shared live server, as Studio (cms.djangoapp URLs)."""
     settings.ROOT_URLCONF = "sandbox.studio_urls"
-    settings.LMS_ROOT_URL = live_server.url
-    cache.clear()
-    yield live_server.url
-    cache.clear()
+    return site
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from django.core.cache import cache
 from playwright.sync_api import expect
 
 from openedx_microcred import api, verification
@@ -38,15 +37,6 @@ def page(browser):
     context.set_default_timeout(10_000)
     yield context.new_page()
     context.close()
-
-
-@pytest.fixture
-def site(live_server, settings):
-    """Public URLs (credential ids, did:web, links) point at the live server."""
-    settings.LMS_ROOT_URL = live_server.url
-    cache.clear()
-    yield live_server.url
-    cache.clear()
 
 
 @pytest.fixture
