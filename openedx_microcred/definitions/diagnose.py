@@ -8,27 +8,16 @@ problem of the first stage that found any.
 """
 from __future__ import annotations
 
-from .checks import definition_problems
 from .errors import Problem, ProgramDefinitionError
-from .hardened import MAX_BYTES, load_xml
-from .reader import line_of, read_program
-from .schema import schema_problems
+from .hardened import MAX_BYTES
+from .parser import parse_program_with_lines
 
 
 def find_problems(xml: bytes | str, *, max_bytes: int = MAX_BYTES) -> list[Problem]:
-    """Every problem of ``xml`` (empty when ``parse_program`` would accept it)."""
+    """Every problem of ``xml`` (empty when ``parse_program`` would accept it): each stage of
+    the parser reports all of its problems at once (``ProgramDefinitionError.problems``)."""
     try:
-        root = load_xml(xml, max_bytes=max_bytes)
+        parse_program_with_lines(xml, max_bytes=max_bytes)
     except ProgramDefinitionError as error:
         return list(error.problems)
-    if root.tag != "program":
-        return [Problem(f"the root element must be <program>, not <{root.tag}>",
-                        line=line_of(root))]
-    problems = schema_problems(root)
-    if problems:
-        return problems
-    try:
-        definition, lines = read_program(root)
-    except ProgramDefinitionError as error:
-        return list(error.problems)
-    return definition_problems(definition, lines)
+    return []
