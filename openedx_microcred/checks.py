@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core import checks
 
 from . import conf
+from .settings.common import DEFAULTS
 
 #: Ids (``microcred.E001`` …) are part of the operator documentation (docs/keys.rst).
 INVALID_SETTING = "microcred.E001"
@@ -43,8 +44,10 @@ def check_settings(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
 
 
 def _check_proxy_count() -> list[checks.CheckMessage]:
-    source = getattr(settings, "MICROCRED_CLIENT_ADDRESS", "REMOTE_ADDR")
-    count = getattr(settings, "MICROCRED_TRUSTED_PROXY_COUNT", 1)
+    # The defaults from settings.common (conf.setting would raise; a check reports instead)
+    source = getattr(settings, "MICROCRED_CLIENT_ADDRESS", DEFAULTS["MICROCRED_CLIENT_ADDRESS"])
+    count = getattr(settings, "MICROCRED_TRUSTED_PROXY_COUNT",
+                    DEFAULTS["MICROCRED_TRUSTED_PROXY_COUNT"])
     if source == "X-Forwarded-For" and isinstance(count, int) and count < 1:
         return [checks.Error(
             "MICROCRED_TRUSTED_PROXY_COUNT must be at least 1 when MICROCRED_CLIENT_ADDRESS is "

@@ -45,6 +45,11 @@ class Outcome:
     revoked: list[str] = dataclasses.field(default_factory=list)
     credential_ids: list[int] = dataclasses.field(default_factory=list)  # issued or revoked
 
+    def extend(self, other: Outcome) -> None:
+        """Add what ``other`` did to this outcome."""
+        for field in dataclasses.fields(self):
+            getattr(self, field.name).extend(getattr(other, field.name))
+
 
 @dataclass(frozen=True)
 class _Candidate:
@@ -116,12 +121,8 @@ def revoke_credential(credential_pk: int, *, reason: str, note: str = "",
         outcome.credential_ids.append(credential.pk)
         parents = _candidates(program_ids=[program_id], parents=True)
         if parents:
-            stacked = evaluate_learner(credential.user_id,
-                                       program_ids=[parent.program_id for parent in parents])
-            outcome.evaluated += stacked.evaluated
-            outcome.issued += stacked.issued
-            outcome.revoked += stacked.revoked
-            outcome.credential_ids += stacked.credential_ids
+            outcome.extend(evaluate_learner(
+                credential.user_id, program_ids=[parent.program_id for parent in parents]))
     return outcome
 
 

@@ -106,14 +106,16 @@ def sweep_notifications() -> int:
     notification (new ones, lost messages, retries); return how many were enqueued."""
     notifications.write_expiring()
     ids = notifications.pending_ids()
-    for notification_id in ids:
-        notify.apply_async(args=(notification_id,))
+    _enqueue_notifications(ids)
     return len(ids)
 
 
 def dispatch_notifications(credential_ids) -> None:
     """Enqueue the pending learner emails of these credentials (call after their transaction)."""
-    ids = notifications.pending_ids(credential_ids) if credential_ids else []
+    _enqueue_notifications(notifications.pending_ids(credential_ids) if credential_ids else [])
+
+
+def _enqueue_notifications(ids) -> None:
     for notification_id in ids:
         try:
             notify.apply_async(args=(notification_id,))

@@ -110,13 +110,8 @@ class RegistryError(Exception):
         if self.request_id:
             details.append(f"request id {self.request_id}")
         text = f"{self.message} ({', '.join(details)})" if details else self.message
-        reason = body_reason(self.body or "")
+        reason = body_reason(self.body or "")  # the registry's words, one bounded line
         return f"{text}; registry said: {reason}" if reason else text
-
-    @property
-    def reason(self) -> str:
-        """The registry's words: the body excerpt as one bounded line (``""`` without a body)."""
-        return body_reason(self.body or "")
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}(message={self.message!r}, status={self.status!r}, "
