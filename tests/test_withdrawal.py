@@ -73,7 +73,9 @@ def test_badge_revoked_after_the_credential_follows_the_regression_policy(
     send_badge(learner.pk, T, time=utc(2025, 3, 6))
     send_badge_revoked(learner.pk, T, time=utc(2025, 3, 7))
     assert statuses(learner) == ["revoked"]
-    assert Credential.objects.get(user=learner).revoked_by == Credential.BY_RULE
+    revoked = Credential.objects.get(user=learner)
+    assert revoked.revoked_by == Credential.BY_RULE
+    assert revoked.revoked_at == utc(2025, 3, 7)  # when the requirements broke: the event's time
 
 
 def test_staff_withdraw_through_the_api_with_an_audit_trail(learner, staff_external, settings):
