@@ -10,18 +10,17 @@ from __future__ import annotations
 from decimal import Decimal
 from uuid import UUID
 
-from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from .artifacts import CertificateContent, CertificateItem
 from .artifacts.badge import render_badge
 from .artifacts.pdf import render_certificate
-from .dates import display_date
+from .formatting import display_date, display_number
 from .learners import LearnerCredentialData, learner_credential, owned_credential
 from .models import Credential
 
-__all__ = ["certificate_pdf", "badge_png", "certificate_content", "measure_text", "number"]
+__all__ = ["certificate_pdf", "badge_png", "certificate_content", "measure_text"]
 
 
 def certificate_pdf(*, user_id: int, credential_uuid: UUID | str) -> bytes:
@@ -72,21 +71,14 @@ def certificate_content(credential: LearnerCredentialData) -> CertificateContent
         })
 
 
-def number(value) -> str:
-    """``3.5``, ``2``, ``10``: no trailing zeros, localized decimal separator."""
-    value = Decimal(value or 0)
-    value = value.quantize(Decimal(1)) if value == value.to_integral() else value.normalize()
-    return formats.number_format(value)
-
-
 def measure_text(credits, hours) -> str:
     """"1 credit", "3.5 credits", else "36 hours" ("" when there is neither)."""
     if credits:
         return ngettext("%(credits)s credit", "%(credits)s credits", _plural(credits)) % {
-            "credits": number(credits)}
+            "credits": display_number(credits)}
     if hours:
         return ngettext("%(hours)s hour", "%(hours)s hours", _plural(hours)) % {
-            "hours": number(hours)}
+            "hours": display_number(hours)}
     return ""
 
 

@@ -21,8 +21,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import qr, requirement_states
-from .certificates import measure_text, number
-from .dates import display_date
+from .certificates import measure_text
+from .formatting import display_date, display_number
 from .languages import HTML_LANG, LANGUAGES, supported_language
 from .learners import LearnerCredentialData, LearnerProgrammeData
 from .requirement_states import RequirementState
@@ -97,17 +97,17 @@ def programme_view(programme: LearnerProgrammeData) -> dict:
     if programme.uses_credits:
         earned, required = programme.credits_earned, programme.credits_required
         measure = _("%(earned)s of %(required)s credits") % {
-            "earned": number(earned), "required": number(required)}
+            "earned": display_number(earned), "required": display_number(required)}
     elif programme.hours_required:
         earned, required = programme.hours_earned, programme.hours_required
         measure = _("%(earned)s of %(required)s hours") % {
-            "earned": number(earned), "required": number(required)}
+            "earned": display_number(earned), "required": display_number(required)}
     else:
         leaves = programme.tree.leaves
         earned = Decimal(sum(leaf.state == requirement_states.DONE for leaf in leaves))
         required = Decimal(len(leaves))
         measure = _("%(earned)s of %(required)s requirements") % {
-            "earned": number(earned), "required": number(required)}
+            "earned": display_number(earned), "required": display_number(required)}
     percent = int(min(Decimal(100), earned * 100 / required)) if required else 0
     return {
         "data": programme, "program_id": programme.program_id, "title": programme.title,
@@ -150,16 +150,17 @@ def rule_text(node: RequirementState) -> str:
     elif rule.kind == "count":
         text = _("%(needed)s of %(total)s") % {"needed": rule.needed, "total": rule.total}
     elif rule.kind == "credits":
-        text = _("At least %(credits)s credits") % {"credits": number(rule.credits_needed)}
+        text = _("At least %(credits)s credits") % {"credits": display_number(rule.credits_needed)}
     else:
         text = _("%(needed)s of %(total)s, at least %(credits)s credits") % {
-            "needed": rule.needed, "total": rule.total, "credits": number(rule.credits_needed)}
+            "needed": rule.needed, "total": rule.total,
+            "credits": display_number(rule.credits_needed)}
     if done:
         return _("%(rule)s — done") % {"rule": text}
     if rule.kind in ("all", "count") or (rule.kind == "count_credits" and rule.remaining):
         return _("%(rule)s — %(count)s more needed") % {"rule": text, "count": rule.remaining}
     return _("%(rule)s — %(counted)s so far") % {"rule": text,
-                                                  "counted": number(rule.credits_counted)}
+                                                  "counted": display_number(rule.credits_counted)}
 
 
 def leaf_measure(node: RequirementState) -> str:
@@ -172,7 +173,7 @@ def outstanding_text(part: requirement_states.Outstanding) -> str:
     titles = _list([leaf.title for leaf in part.leaves])
     if part.credits is not None:
         text = _("%(credits)s more credits from: %(titles)s") % {
-            "credits": number(part.credits), "titles": titles}
+            "credits": display_number(part.credits), "titles": titles}
     elif part.choose is not None:
         text = _("%(count)s more of: %(titles)s") % {"count": part.choose, "titles": titles}
     else:

@@ -22,13 +22,13 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 from . import api, ratelimits
+from .formatting import display_number
+from .learner_display import page_language
 from .views import (
     JSONLD,
-    _credits,
     _http_or,
     _page_context,
     _secure,
-    _verify_language,
     rate_limited_page,
 )
 
@@ -77,7 +77,7 @@ def wants_jsonld(accept: str) -> bool:
 
 
 def _page(request, build, template: str) -> HttpResponse:
-    language = _verify_language(request)
+    language = page_language(request)
     with translation.override(language):
         context = _page_context(language)
         response = rate_limited_page(request, context)
@@ -151,8 +151,8 @@ def _detail_context(request, program_id: str, version: int | None) -> dict:
 
 
 def _amounts(item: api.PublicProgramData) -> dict:
-    return {"credits": _credits(item.credits) if item.credits else "",
-            "hours": _credits(item.hours) if item.hours is not None else "",
+    return {"credits": display_number(item.credits) if item.credits else "",
+            "hours": display_number(item.hours) if item.hours is not None else "",
             "credits_label": credits_label(item.credits) if item.credits else "",
             "hours_label": hours_label(item.hours) if item.hours is not None else ""}
 
@@ -160,13 +160,13 @@ def _amounts(item: api.PublicProgramData) -> dict:
 def credits_label(value: Decimal) -> str:
     """``1 credit``, ``3.125 credits`` (localized)."""
     return ngettext("%(credits)s credit", "%(credits)s credits", 1 if value == 1 else 2) % {
-        "credits": _credits(value)}
+        "credits": display_number(value)}
 
 
 def hours_label(value: Decimal) -> str:
     """``1 hour``, ``237 hours`` (localized)."""
     return ngettext("%(hours)s hour", "%(hours)s hours", 1 if value == 1 else 2) % {
-        "hours": _credits(value)}
+        "hours": display_number(value)}
 
 
 PARTICIPATION = {"online": gettext_lazy("Online"), "onsite": gettext_lazy("On site"),
@@ -211,7 +211,7 @@ def group_rule(node: api.RequirementNodeData) -> str:
     """A group's rule in words: "All 3 of the following", "At least 2 of the following 4"…"""
     total = len(node.children)
     count = node.min_count
-    credits = _credits(node.min_credits) if node.min_credits is not None else ""
+    credits = display_number(node.min_credits) if node.min_credits is not None else ""
     if count is not None and credits:
         return ngettext("At least %(count)s of the following %(total)s, with at least "
                         "%(credits)s credits",
@@ -236,7 +236,7 @@ def course_conditions(node: api.RequirementNodeData) -> list[str]:
         conditions.append(_("this course run only"))
     if node.min_grade is not None:
         conditions.append(_("grade of at least %(percent)s%%") % {
-            "percent": _credits(Decimal(str(node.min_grade)) * 100)})
+            "percent": display_number(Decimal(str(node.min_grade)) * 100)})
     if node.mode:
         conditions.append(_("%(mode)s certificate") % {"mode": node.mode})
     return conditions

@@ -9,7 +9,6 @@ import base64
 import hashlib
 import json
 import re
-from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from urllib.parse import quote, urlencode
@@ -17,7 +16,7 @@ from urllib.parse import quote, urlencode
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -26,7 +25,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
 from . import api, qr, ratelimits
-from .languages import supported_language
+from .formatting import display_number
+from .learner_display import page_language
 
 JSONLD = "application/ld+json"
 DID_JSON = "application/did+json"
@@ -127,7 +127,7 @@ def verify_page(request, credential_uuid):
     address (``ratelimits.PAGE``); unknown or malformed ids get a friendly 404; never cached,
     because the verdict is computed on every request.
     """
-    language = _verify_language(request)
+    language = page_language(request)
     with translation.override(language):
         context = _page_context(language)
         response = rate_limited_page(request, context)
@@ -171,12 +171,6 @@ def rate_limited_page(request, context: dict) -> HttpResponse | None:
     return response
 
 
-def _verify_language(request) -> str:
-    """``?lang=`` when supported, else the language LocaleMiddleware chose, else English."""
-    return (supported_language(request.GET.get("lang", ""))
-            or supported_language(translation.get_language() or "") or "en")
-
-
 @cache
 def _page_style() -> tuple[str, str]:
     """The page's stylesheet (inlined) and its CSP hash: one request, no static pipeline."""
@@ -208,18 +202,18 @@ def _verification_context(request, data: api.VerificationData) -> dict:
     rows = evidence_rows(data.evidence)
     return {
         "data": data,
-        "credits_earned": _credits(data.credits_earned),
-        "credits_available": _credits(data.credits_available),
+        "credits_earned": display_number(data.credits_earned),
+        "credits_available": display_number(data.credits_available),
         "show_credits": bool(data.credits_available) or any(row["credits"] for row in rows),
-        "hours_earned": _credits(data.hours_earned) if data.hours_earned is not None else "",
-        "hours_available": (_credits(data.hours_available)
+        "hours_earned": display_number(data.hours_earned) if data.hours_earned is not None else "",
+        "hours_available": (display_number(data.hours_available)
                             if data.hours_available is not None else ""),
         "show_hours": any(row["hours"] for row in rows),
         "evidence_rows": rows,
         "criteria_html": criteria_html(data.criteria),
         "programme_href": reverse("openedx_microcred:programme",
                                   kwargs={"program_id": data.program_id}),
-        "courses": [{"course": course, "credits": _credits(course.credits)}
+        "courses": [{"course": course, "credits": display_number(course.credits)}
                     for course in data.courses],
         "verdict_label": VERDICTS.get(data.verdict, VERDICTS["invalid"]),
         "page_url": page_url,
@@ -243,8 +237,8 @@ def evidence_rows(items, depth: int = 0) -> list[dict]:
     rows: list[dict] = []
     for item in items:
         rows.append({"item": item, "depth": depth,
-                     "credits": _credits(item.credits) if item.credits else "",
-                     "hours": _credits(item.hours) if item.hours is not None else ""})
+                     "credits": display_number(item.credits) if item.credits else "",
+                     "hours": display_number(item.hours) if item.hours is not None else ""})
         rows.extend(evidence_rows(item.parts, depth + 1))
     return rows
 
@@ -299,13 +293,6 @@ def _inline(text: str) -> str:
                   escaped)
 
 
-def _credits(value) -> str:
-    """``3.5``, ``2``, ``10``: no trailing zeros, no exponent, localized decimal separator."""
-    value = Decimal(value)
-    value = value.quantize(Decimal(1)) if value == value.to_integral() else value.normalize()
-    return formats.number_format(value)
-
-
 def _http_or(url: str, fallback: str) -> str:
     """``url`` when it is an http(s) URL (never ``javascript:`` and the like), else ``fallback``."""
     return url if url.startswith(("https://", "http://")) else fallback
@@ -334,7 +321,7 @@ def unsubscribe_page(request, token):
     """No login: the token in the email's link names the learner. GET asks for confirmation
     (mail scanners follow links, so a GET changes nothing); POST unsubscribes. A forged or damaged
     token gets a 404 page that says so. Rate-limited per client IP like the verification page."""
-    language = _verify_language(request)
+    language = page_language(request)
     with translation.override(language):
         context = _page_context(language)
         limited = rate_limited_page(request, context)
