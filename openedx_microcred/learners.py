@@ -152,15 +152,23 @@ def course_in_programme(course_key: str) -> bool:
 
 def learner_credentials(*, user_id: int) -> list[LearnerCredentialData]:
     """Every credential the learner holds or held, newest first."""
-    rows = (Credential.objects.filter(user_id=user_id).select_related("program", "version")
-            .order_by("-issued_at", "-pk"))
-    return [_credential_data(row) for row in rows]
+    rows = list(Credential.objects.filter(user_id=user_id).select_related("program", "version")
+                .order_by("-issued_at", "-pk"))
+    if not rows:
+        return []
+    # Once for all rows: the learner's name, and the titles of every stacked programme.
+    name = platform.get_user_display_name(user_id)
+    titles = _stacked_titles([programs.definition_for(row.version_id) for row in rows])
+    return [_credential_data(row, learner_name=name, titles=titles) for row in rows]
 
 
 def learner_credential(*, user_id: int, credential_uuid: UUID | str) -> LearnerCredentialData:
     """One of the learner's credentials. Raises ``LookupError`` when it does not exist or is
     not theirs (the two are indistinguishable on purpose)."""
-    return _credential_data(owned_credential(user_id=user_id, credential_uuid=credential_uuid))
+    row = owned_credential(user_id=user_id, credential_uuid=credential_uuid)
+    return _credential_data(
+        row, learner_name=platform.get_user_display_name(user_id),
+        titles=_stacked_titles([programs.definition_for(row.version_id)]))
 
 
 def owned_credential(*, user_id: int, credential_uuid: UUID | str) -> Credential:
@@ -273,7 +281,8 @@ def _programme_ids_for_course(course_key: str) -> list[str]:
                       .values_list("program__program_id", flat=True)))
 
 
-def _credential_data(row: Credential) -> LearnerCredentialData:
+def _credential_data(row: Credential, *, learner_name: str,
+                     titles: dict[str, str]) -> LearnerCredentialData:
     definition = programs.definition_for(row.version_id)
     evidence = [rules.Evidence.from_json(item) for item in row.evidence]
     links = credential_links(row.uuid)
@@ -282,21 +291,20 @@ def _credential_data(row: Credential) -> LearnerCredentialData:
         uuid=row.uuid, program_id=row.program.program_id, title=definition.title,
         lang=definition.lang,
         issuer_name=definition.issuer.name if definition.issuer else definition.org,
-        learner_name=platform.get_user_display_name(row.user_id), status=status,
+        learner_name=learner_name, status=status,
         issued_at=row.issued_at, expires_at=row.expires_at, revoked_at=row.revoked_at,
         revoked_by=row.revoked_by if status == Credential.REVOKED else "",
         revocation_reason=row.revocation_reason if status == Credential.REVOKED else "",
         credits_earned=row.credits_earned, credits_available=definition.credits,
-        hours=_hours(definition, evidence), items=_items(definition, evidence),
+        hours=_hours(definition, evidence), items=_items(definition, evidence, titles),
         verify_url=links["verify"], credential_url=links["credential"], clr_url=links["clr"],
         pdf_url=links["pdf"], image_url=links["image"],
     )
 
 
-def _items(definition: ProgramDefinition,
-           evidence: list[rules.Evidence]) -> tuple[CredentialItemData, ...]:
+def _items(definition: ProgramDefinition, evidence: list[rules.Evidence],
+           titles: dict[str, str]) -> tuple[CredentialItemData, ...]:
     leaves = dict(rules.iter_nodes(definition.requirements))
-    titles = _stacked_titles([definition])
     items = []
     for item in sorted(evidence, key=lambda e: tuple(int(p) for p in e.path.split("."))):
         leaf = leaves.get(item.path)
