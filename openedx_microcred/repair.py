@@ -31,13 +31,15 @@ from .models import CourseCompletion, ExternalAchievement
 
 __all__ = ["FACETS", "RepairResult", "repair_learner"]
 
-#: Per facet of a completion row: (name, event-time column, derived-date column or None, the
-#: columns that hold its state).
+#: Per facet of a completion row: (name, event-time column, derived-date columns (when the
+#: counted state was reached; an implausible one is re-dated to the event's time), the columns
+#: that hold its state). Keep in step with the facets of ``completions``.
 FACETS = (
-    ("passing", "passing_event_at", "passed_at", ("passing", "passed_at", "passing_event_at")),
-    ("grade", "grade_event_at", None, ("grade", "grade_event_at")),
-    ("certificate", "certificate_event_at", "certificate_at",
-     ("certificate_status", "certificate_mode", "certificate_at", "certificate_event_at")),
+    ("passing", "passing_event_at", ("passed_at",), ("passing", "passed_at", "passing_event_at")),
+    ("grade", "grade_event_at", ("grade_at",), ("grade", "grade_at", "grade_event_at")),
+    ("certificate", "certificate_event_at", ("certificate_at", "certificate_mode_at"),
+     ("certificate_status", "certificate_mode", "certificate_at", "certificate_mode_at",
+      "certificate_event_at")),
 )
 
 
@@ -92,10 +94,12 @@ def _repair_completions(user_id: int, course_key: str | None,
             if event_at is not None and not eventtime.is_plausible(event_at):
                 changes.update(dict.fromkeys(columns))
                 cleared.append(f"{row.course_key} {name}")
-            elif derived and getattr(row, derived) is not None \
-                    and not eventtime.is_plausible(getattr(row, derived)):
-                changes[derived] = event_at
-                redated.append(f"{row.course_key} {name}")
+            else:
+                stale = [column for column in derived if getattr(row, column) is not None
+                         and not eventtime.is_plausible(getattr(row, column))]
+                changes.update(dict.fromkeys(stale, event_at))
+                if stale:
+                    redated.append(f"{row.course_key} {name}")
         if changes and not dry_run:
             CourseCompletion.objects.filter(pk=row.pk).update(**changes)
     return tuple(cleared), tuple(redated)

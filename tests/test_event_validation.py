@@ -348,3 +348,14 @@ def test_repair_removes_an_implausibly_dated_external_achievement(learner):
 def test_repair_refuses_an_unknown_user():
     with pytest.raises(CommandError, match="no user has id 987654"):
         repair(UNKNOWN)
+
+
+def test_repair_clears_and_redates_every_date_of_a_facet(learner):
+    poison(learner, grade=0.9, grade_at=utc(9999, 1, 1), grade_event_at=utc(9999, 1, 1),
+           certificate_status="downloadable", certificate_mode="verified",
+           certificate_at=utc(2026, 3, 1), certificate_mode_at=datetime(1, 1, 1, tzinfo=UTC),
+           certificate_event_at=utc(2026, 3, 1))
+    repair(learner.pk)
+    row = CourseCompletion.objects.get()
+    assert (row.grade, row.grade_at, row.grade_event_at) == (None, None, None)
+    assert row.certificate_mode_at == utc(2026, 3, 1)  # re-dated to its event's time
