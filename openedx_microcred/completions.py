@@ -45,15 +45,12 @@ class Facet:
 
     ``assignments`` are ``(column, new-value expression)`` pairs applied when the event is newer
     than ``event_column``. In expressions, ``{old}`` names
-    the stored row and ``{new}`` the incoming one. ``touched`` columns take the incoming value
-    whenever the event wins. ``table``/``keys`` name the table and its unique key.
+    the stored row and ``{new}`` the incoming one. ``modified`` takes the processing time
+    whenever the event wins.
     """
 
     event_column: str
     assignments: tuple[tuple[str, str], ...]
-    table: str = _TABLE
-    keys: tuple[str, ...] = _KEY_COLUMNS
-    touched: tuple[str, ...] = ("modified",)
 
 
 PASSING = Facet("passing_event_at", (
@@ -186,7 +183,7 @@ def withdraw_external(*, user_id: int, external_id: str, withdrawn_at: datetime,
 
 def _upsert(facet: Facet, values: dict) -> None:
     """Run the facet's conditional upsert; raise ``UnknownLearner`` for an unknown user id."""
-    values = {**values, **{column: timezone.now() for column in facet.touched}}
+    values = {**values, "modified": timezone.now()}
     columns = list(values)
     sql = _upsert_sql(connection.vendor, facet, tuple(columns))
     adapt = connection.ops.adapt_datetimefield_value
@@ -213,7 +210,7 @@ _SQL_CACHE: dict[tuple, str] = {}
 
 
 def _upsert_sql(vendor: str, facet: Facet, columns: tuple[str, ...]) -> str:
-    key = (vendor, facet.table, facet.event_column, columns)
+    key = (vendor, facet.event_column, columns)
     if key not in _SQL_CACHE:
         builder = _mysql_sql if vendor == "mysql" else _on_conflict_sql
         _SQL_CACHE[key] = builder(facet, columns)
@@ -222,13 +219,13 @@ def _upsert_sql(vendor: str, facet: Facet, columns: tuple[str, ...]) -> str:
 
 def _on_conflict_sql(facet: Facet, columns: tuple[str, ...]) -> str:
     """SQLite ≥ 3.24 and PostgreSQL: a conditional ``ON CONFLICT … DO UPDATE … WHERE``."""
-    table, event = facet.table, facet.event_column
+    table, event = _TABLE, facet.event_column
     sets = [f"{col} = {expr.format(old=table, new='excluded')}" for col, expr in facet.assignments]
     sets.append(f"{event} = excluded.{event}")
-    sets += [f"{col} = excluded.{col}" for col in facet.touched]
+    sets.append("modified = excluded.modified")
     return (
         _insert_select(table, columns)
-        + f"ON CONFLICT ({', '.join(facet.keys)}) DO UPDATE SET {', '.join(sets)} "
+        + f"ON CONFLICT ({', '.join(_KEY_COLUMNS)}) DO UPDATE SET {', '.join(sets)} "
         f"WHERE {table}.{event} IS NULL OR {table}.{event} < excluded.{event}"
     )
 
@@ -243,15 +240,15 @@ def _mysql_sql(facet: Facet, columns: tuple[str, ...]) -> str:
     wins = f"({event} IS NULL OR {event} < VALUES({event}))"
 
     def guarded(column: str, expr: str) -> str:
-        new_value = expr.format(old=facet.table, new="__new__")
+        new_value = expr.format(old=_TABLE, new="__new__")
         # In MySQL the incoming value of a column is VALUES(column), the stored one the bare name.
         for col in sorted(columns, key=len, reverse=True):  # passing_event_at before passing
             new_value = new_value.replace(f"__new__.{col}", f"VALUES({col})")
-        new_value = new_value.replace(f"{facet.table}.", "")
+        new_value = new_value.replace(f"{_TABLE}.", "")
         return f"{column} = IF({wins}, {new_value}, {column})"
 
     sets = [guarded(col, expr) for col, expr in facet.assignments]
-    sets += [f"{col} = IF({wins}, VALUES({col}), {col})" for col in facet.touched]
+    sets.append(f"modified = IF({wins}, VALUES(modified), modified)")
     sets.append(f"{event} = IF({wins}, VALUES({event}), {event})")
-    return (_insert_select(facet.table, columns, dual=" FROM DUAL")
+    return (_insert_select(_TABLE, columns, dual=" FROM DUAL")
             + f"ON DUPLICATE KEY UPDATE {', '.join(sets)}")
