@@ -22,6 +22,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 from . import api, ratelimits
+from .certificates import measure_text
 from .formatting import display_number
 from .learner_display import page_language
 from .views import (
@@ -159,14 +160,12 @@ def _amounts(item: api.PublicProgramData) -> dict:
 
 def credits_label(value: Decimal) -> str:
     """``1 credit``, ``3.125 credits`` (localized)."""
-    return ngettext("%(credits)s credit", "%(credits)s credits", 1 if value == 1 else 2) % {
-        "credits": display_number(value)}
+    return measure_text(value, None)
 
 
 def hours_label(value: Decimal) -> str:
     """``1 hour``, ``237 hours`` (localized)."""
-    return ngettext("%(hours)s hour", "%(hours)s hours", 1 if value == 1 else 2) % {
-        "hours": display_number(value)}
+    return measure_text(None, value)
 
 
 PARTICIPATION = {"online": gettext_lazy("Online"), "onsite": gettext_lazy("On site"),
