@@ -86,7 +86,7 @@ def published_programs() -> list[PublicProgram]:
     """Every programme with a published version (its latest), by issuer then title."""
     rows = (Program.objects.filter(published_version__isnull=False)
             .select_related("published_version"))
-    titles = _published_titles()
+    titles = programs.published_titles()
     found = [_public(row, latest, latest.number, titles)
              for row in rows if (latest := row.published_version) is not None]
     return sorted(found, key=lambda item: (item.issuer_name, item.title, item.program_id))
@@ -109,7 +109,7 @@ def public_program(program_id: str, *, version: int | None = None) -> PublicProg
                                                status=ProgramVersion.PUBLISHED).first()
     if chosen is None:
         raise ProgramNotFound(f"{program_id} v{version}")
-    return _public(program, chosen, latest.number, _published_titles())
+    return _public(program, chosen, latest.number, programs.published_titles())
 
 
 def achievement_document(program_id: str, *, version: int | None = None) -> dict:
@@ -170,10 +170,6 @@ def _count(definition: ProgramDefinition, kind: type) -> int:
     return sum(1 for leaf in rules.iter_leaves(definition.requirements) if isinstance(leaf, kind))
 
 
-def _published_titles() -> dict[str, str]:
-    """Titles of the published programmes, by id (for stacked requirements)."""
-    return dict(Program.objects.filter(
-        published_version__isnull=False).values_list("program_id", "published_version__title"))
 
 
 __all__ = ["RequirementNode", "PublicProgram", "published_programs", "public_program",

@@ -254,10 +254,7 @@ def _stacked_titles(definitions: list[ProgramDefinition]) -> dict[str, str]:
     refs: set[str] = set()
     for definition in definitions:
         refs |= rules.program_refs(definition.requirements)
-    if not refs:
-        return {}
-    return dict(Program.objects.filter(program_id__in=refs, published_version__isnull=False)
-                .values_list("program_id", "published_version__title"))
+    return programs.published_titles(refs) if refs else {}
 
 
 def _with_titles(node: requirement_states.RequirementState,

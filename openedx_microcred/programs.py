@@ -217,3 +217,12 @@ def _reference_graph() -> dict[str, set[str]]:
     for program_id, ref in rows:
         graph.setdefault(program_id, set()).add(ref)
     return graph
+
+
+def published_titles(program_ids: Iterable[str] | None = None) -> dict[str, str]:
+    """``{programme id: title of its published version}`` for ``program_ids`` (every published
+    programme when None): what a stacked requirement is called when its leaf has no title."""
+    rows = Program.objects.filter(published_version__isnull=False)
+    if program_ids is not None:
+        rows = rows.filter(program_id__in=list(program_ids))
+    return dict(rows.values_list("program_id", "published_version__title"))

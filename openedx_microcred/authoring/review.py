@@ -115,9 +115,7 @@ class Preview:
 def preview(definition: ProgramDefinition, *, version: int) -> Preview:
     """The learner-facing requirement text and an unsigned sample credential of ``definition``
     (a sample recipient, every credit earned, issued now)."""
-    titles = dict(Program.objects.filter(
-        program_id__in=rules.program_refs(definition.requirements),
-        published_version__isnull=False).values_list("program_id", "published_version__title"))
+    titles = programs.published_titles(rules.program_refs(definition.requirements))
     now = timezone.now().replace(microsecond=0)
     issuer_id = issuers.org_did(definition.org) or f"urn:microcred:issuer:{definition.org}"
     credential = build_achievement_credential(
