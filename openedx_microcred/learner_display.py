@@ -247,16 +247,23 @@ def credential_measure(credential: LearnerCredentialData) -> str:
 
 def linkedin_url(credential: LearnerCredentialData) -> str:
     """LinkedIn's "Add licence or certification" link, pre-filled with the credential."""
+    return linkedin_add_url(title=credential.title, issuer=credential.issuer_name,
+                            issued_at=credential.issued_at, expires_at=credential.expires_at,
+                            page_url=credential.verify_url, credential_id=str(credential.uuid))
+
+
+def linkedin_add_url(*, title: str, issuer: str, issued_at, expires_at, page_url: str,
+                     credential_id: str) -> str:
+    """LinkedIn's "Add licence or certification" link (its documented query parameters)."""
     params: dict[str, str | int] = {
-        "startTask": "CERTIFICATION_NAME", "name": credential.title,
-        "organizationName": credential.issuer_name,
-        "issueYear": credential.issued_at.year, "issueMonth": credential.issued_at.month}
-    if credential.expires_at:
-        params["expirationYear"] = credential.expires_at.year
-        params["expirationMonth"] = credential.expires_at.month
-    params["certUrl"] = credential.verify_url
-    params["certId"] = str(credential.uuid)
-    return f"{LINKEDIN_ADD}?{urlencode(params, quote_via=quote)}"
+        "startTask": "CERTIFICATION_NAME", "name": title, "organizationName": issuer,
+        "issueYear": issued_at.year, "issueMonth": issued_at.month}
+    if expires_at:
+        params["expirationYear"] = expires_at.year
+        params["expirationMonth"] = expires_at.month
+    params["certUrl"] = page_url
+    params["certId"] = credential_id
+    return f"{LINKEDIN_ADD}?{urlencode(params, quote_via=quote)}"  # safe="": "/" encoded too
 
 
 def _list(items: list[str]) -> str:

@@ -11,7 +11,6 @@ import json
 import re
 from functools import cache
 from pathlib import Path
-from urllib.parse import quote, urlencode
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
@@ -26,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from . import api, qr, ratelimits
 from .formatting import display_number
-from .learner_display import page_language
+from .learner_display import linkedin_add_url, page_language
 
 JSONLD = "application/ld+json"
 DID_JSON = "application/did+json"
@@ -94,7 +93,6 @@ def _json_error(message: str, status: int, *, retry_after: int) -> HttpResponse:
 VERIFY_LANGUAGES = {"en": "English", "zh-hans": "中文"}  # code -> its own name (switch link)
 HTML_LANG = {"en": "en", "zh-hans": "zh-Hans"}  # BCP 47 for <html lang>
 VERIFY_STYLE = Path(__file__).parent / "static" / "openedx_microcred" / "verify.css"
-LINKEDIN_ADD = "https://www.linkedin.com/profile/add"
 
 VERDICTS = {"valid": _("Valid"), "revoked": _("Revoked"), "expired": _("Expired"),
             "invalid": _("Invalid")}
@@ -143,21 +141,11 @@ def verify_page(request, credential_uuid):
     return _secure(response, language, context["style_hash"])
 
 
-def linkedin_add_url(data: api.VerificationData, page_url: str) -> str:
+def linkedin_url(data: api.VerificationData, page_url: str) -> str:
     """LinkedIn's "Add licence or certification" link, pre-filled from ``data``."""
-    params: dict[str, str | int] = {
-        "startTask": "CERTIFICATION_NAME",
-        "name": data.program_title,
-        "organizationName": data.issuer_name,
-        "issueYear": data.issued_at.year,
-        "issueMonth": data.issued_at.month,
-    }
-    if data.expires_at:
-        params["expirationYear"] = data.expires_at.year
-        params["expirationMonth"] = data.expires_at.month
-    params["certUrl"] = page_url
-    params["certId"] = str(data.uuid)
-    return f"{LINKEDIN_ADD}?{urlencode(params, quote_via=quote)}"  # safe="": "/" encoded too
+    return linkedin_add_url(title=data.program_title, issuer=data.issuer_name,
+                            issued_at=data.issued_at, expires_at=data.expires_at,
+                            page_url=page_url, credential_id=str(data.uuid))
 
 
 def rate_limited_page(request, context: dict) -> HttpResponse | None:
@@ -226,7 +214,7 @@ def _verification_context(request, data: api.VerificationData) -> dict:
         "checks": checks,
         "qr_svg": qr.qr_svg(page_url, label=translation.gettext(
             "QR code with the address of this verification page")),
-        "linkedin_url": linkedin_add_url(data, page_url) if data.verdict == "valid" else "",
+        "linkedin_url": linkedin_url(data, page_url) if data.verdict == "valid" else "",
         "checked_at": timezone.now(),
     }
 
