@@ -140,7 +140,7 @@ def record_external(*, user_id: int, external_id: str, achieved_at: datetime,
 def _insert_external(**values) -> bool:
     """Insert the achievement when its user exists and it is not recorded yet; return whether
     a row was inserted. One ``INSERT … SELECT … WHERE EXISTS`` statement."""
-    values = {**values, "created": timezone.now(), "withdrawn_by": "", "withdrawal_reason": ""}
+    values = {"withdrawn_by": "", "withdrawal_reason": "", **values, "created": timezone.now()}
     table = ExternalAchievement._meta.db_table
     if connection.vendor == "mysql":
         # INSERT IGNORE: its row count is the rows inserted. (ON DUPLICATE KEY UPDATE would count a
@@ -167,18 +167,18 @@ def withdraw_external(*, user_id: int, external_id: str, withdrawn_at: datetime,
     is none, so the late award it revokes does not count. Raises ``UnknownLearner`` (recording
     nothing) when no user has ``user_id``.
     """
-    if not get_user_model().objects.filter(pk=user_id).exists():
-        raise UnknownLearner(f"no user has id {user_id}")
     audit = {"withdrawn_at": withdrawn_at, "withdrawn_by": by[:150],
              "withdrawal_reason": reason[:255]}
-    if ahead_of_award:
-        ExternalAchievement.objects.bulk_create(
-            [ExternalAchievement(user_id=user_id, external_id=external_id,
-                                 achieved_at=withdrawn_at, source=source, **audit)],
-            ignore_conflicts=True)
-    return bool(ExternalAchievement.objects.filter(
+    inserted = ahead_of_award and _insert_external(
+        user_id=user_id, external_id=external_id, achieved_at=withdrawn_at, evidence_url="",
+        source=source, **audit)
+    updated = ExternalAchievement.objects.filter(
         user_id=user_id, external_id=external_id, withdrawn_at__isnull=True,
-        achieved_at__lte=withdrawn_at).update(**audit))
+        achieved_at__lte=withdrawn_at).update(**audit)
+    # The user is looked up only when nothing was written (as for every other fact).
+    if not (inserted or updated) and not get_user_model().objects.filter(pk=user_id).exists():
+        raise UnknownLearner(f"no user has id {user_id}")
+    return bool(updated)
 
 
 def _upsert(facet: Facet, values: dict) -> None:
