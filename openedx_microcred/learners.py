@@ -295,7 +295,9 @@ def _credential_data(row: Credential, *, learner_name: str,
         credits_earned=row.credits_earned, credits_available=definition.credits,
         hours=_hours(definition, evidence), items=_items(definition, evidence, titles),
         verify_url=links["verify"], credential_url=links["credential"], clr_url=links["clr"],
-        pdf_url=links["pdf"], image_url=links["image"],
+        # a revoked credential has no certificate or badge to download (both answer 404)
+        pdf_url="" if status == Credential.REVOKED else links["pdf"],
+        image_url="" if status == Credential.REVOKED else links["image"],
     )
 
 

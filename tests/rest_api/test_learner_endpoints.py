@@ -104,6 +104,9 @@ def test_a_revoked_credential_says_why(api_client, learner, earned):
     detail = api_client.get(f"{ROOT}/credentials/{earned.uuid}/").json()
     assert (detail["status"], detail["revoked_by"], detail["revocation_reason"]) == \
         ("revoked", "staff", "Issued in error")
+    # nothing to download that would answer 404; the documents still say "revoked"
+    assert (detail["links"]["pdf"], detail["links"]["image"]) == ("", "")
+    assert detail["links"]["document"].endswith(".jsonld")
 
 
 def test_restricted_application_tokens_are_refused(api_client, learner, earned,

@@ -524,6 +524,14 @@ def test_deeply_nested_json_is_a_400_not_a_server_error(api_client, users, draft
     assert "nested more than" in response.json()["detail"]
 
 
+def test_deeply_nested_json_patch_is_a_400(api_client, users, draft):
+    author = as_user(api_client, users["author"])
+    response = author.patch(BASE + "programmes/p1/", data="[" * 1200 + "]" * 1200,
+                            content_type="application/json", HTTP_IF_MATCH=etag(author, "p1"))
+    assert response.status_code == 400
+    assert "nested more than" in response.json()["detail"]
+
+
 def test_a_body_over_the_hosts_upload_limit_is_a_413_in_the_api_shape(api_client, users,
                                                                        settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000

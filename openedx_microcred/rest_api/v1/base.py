@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from ... import platform
 from .errors import exception_handler
+from .renderers import BoundedJSONParser
 
 
 class _Conventions:
@@ -23,6 +24,8 @@ class _Conventions:
 
     authentication_classes = platform.api_authentication_classes()
     permission_classes: tuple = (IsAuthenticated,)
+    # JSON bodies of bounded size and nesting on every endpoint (views taking XML add theirs)
+    parser_classes: tuple = (BoundedJSONParser,)
     schema = AutoSchema()
 
     def get_exception_handler(self):

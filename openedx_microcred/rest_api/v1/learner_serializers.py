@@ -102,9 +102,11 @@ class CredentialLinksSerializer(serializers.Serializer):
     document = serializers.CharField(source="credential_url",
                                      help_text="The signed Open Badges 3.0 credential.")
     clr = serializers.CharField(source="clr_url", help_text="The signed CLR 2.0 transcript.")
-    pdf = serializers.CharField(source="pdf_url", help_text="PDF certificate (holder only).")
-    image = serializers.CharField(source="image_url",
-                                  help_text="PNG badge with the credential baked in.")
+    pdf = serializers.CharField(source="pdf_url",
+                                help_text="PDF certificate (holder only; empty once revoked).")
+    image = serializers.CharField(
+        source="image_url",
+        help_text="PNG badge with the credential baked in (empty once revoked).")
 
 
 class CredentialSerializer(serializers.Serializer):
